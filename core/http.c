@@ -1,1 +1,585 @@
-/* placeholder until written */
+/*
+ * HTTP request lifecycle on lws (see http.h for the invariants).
+ *
+ * Order of checks for every request, cheapest first and before any body
+ * byte is read: server stopping (503), method known (501), route or static
+ * file exists (404/405), permission (401/403), Transfer-Encoding (411:
+ * lws 4.1 hangs on chunked request bodies), Content-Length present for
+ * POST/PUT/PATCH (411) and within limits.max_body (413), Content-Type JSON
+ * (415). Only then is the body read, parsed within the JSON limits (400)
+ * and the handler called.
+ *
+ * Per-request state is freed on completion and also on
+ * LWS_CALLBACK_HTTP_DROP_PROTOCOL / CLOSED_HTTP, because on keep-alive lws
+ * reuses the connection without telling us otherwise.
+ */
+#include "http.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth.h"
+#include "jsonv.h"
+#include "log.h"
+#include "metrics.h"
+#include "static.h"
+#include "ws.h"
+
+#define CHUNK 16384
+
+typedef struct http_pss {
+  nb_req_t *req;
+} http_pss_t;
+
+static const char *const method_names[] = {
+    [LWSHUMETH_GET] = "GET",       [LWSHUMETH_POST] = "POST",
+    [LWSHUMETH_OPTIONS] = "OPTIONS", [LWSHUMETH_PUT] = "PUT",
+    [LWSHUMETH_PATCH] = "PATCH",   [LWSHUMETH_DELETE] = "DELETE",
+    [LWSHUMETH_CONNECT] = "CONNECT", [LWSHUMETH_HEAD] = "HEAD",
+};
+
+/* Security headers on every answer. The CSP allows only our own origin:
+ * no inline script or style, no eval, WebSocket to the same host. */
+static const struct {
+  const char *name, *value;
+} security_headers[] = {
+    {"content-security-policy:",
+     "default-src 'self'; script-src 'self'; style-src 'self'; "
+     "img-src 'self' data:; font-src 'self'; connect-src 'self'; "
+     "object-src 'none'; base-uri 'none'; form-action 'self'; "
+     "frame-ancestors 'none'"},
+    {"x-content-type-options:", "nosniff"},
+    {"x-frame-options:", "DENY"},
+    {"referrer-policy:", "same-origin"},
+    {"cross-origin-opener-policy:", "same-origin"},
+    {"cross-origin-resource-policy:", "same-origin"},
+    {"permissions-policy:", "camera=(), microphone=(), geolocation=()"},
+};
+
+static void req_free(nb_req_t *req) {
+  if (!req)
+    return;
+  nb__match_close(&req->match);
+  json_decref(req->json);
+  free(req->path);
+  free(req->body);
+  free(req->resp);
+  free(req->extra);
+  free(req->auth);
+  free(req);
+}
+
+/* Log and count one finished request, then release it. */
+static void req_finish(nb_req_t *req) {
+  nb_app_t *app = req->app;
+  double secs = (double)(uv_hrtime() - req->t0) / 1e9;
+  const char *route = req->route     ? req->route->pattern
+                      : req->matched ? "static"
+                                     : "unmatched";
+  char line[1024] = "";
+  size_t n = nb__log_kv(line, sizeof(line), "rid", req->rid);
+  n = nb__log_kv(line, sizeof(line), "method", req->method);
+  n = nb__log_kv(line, sizeof(line), "path", req->path ? req->path : "");
+  (void)n;
+  nb__log(req->status >= 500 ? NB_LOG_ERROR : NB_LOG_INFO, "request",
+          "%s status=%d dur_ms=%.3f", line + 1, req->status, secs * 1e3);
+  nb__metrics_request(req->method, route, req->status, secs);
+  if (app->inflight > 0)
+    app->inflight--;
+  req_free(req);
+}
+
+int nb__req_respond(nb_req_t *req, int status, const char *ctype, char *body,
+                    size_t len) {
+  if (req->answered) {
+    free(body);
+    return NB_ESTATE;
+  }
+  req->answered = 1;
+  req->status = status;
+  req->resp = body;
+  req->resp_len = len;
+  snprintf(req->ctype, sizeof(req->ctype), "%s", ctype ? ctype : "");
+  if (!req->wsi) {
+    /* The connection went away while a handler worked: nothing to send. */
+    req_finish(req);
+    return 0;
+  }
+  lws_callback_on_writable(req->wsi);
+  return 0;
+}
+
+int nb__req_json(nb_req_t *req, int status, const json_t *body) {
+  char *text = json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY);
+  if (!text)
+    return nb__req_error(req, 500, "internal", NULL,
+                         "The answer could not be encoded. Please retry.");
+  return nb__req_respond(req, status, "application/json; charset=utf-8", text,
+                         strlen(text));
+}
+
+int nb__req_errorv(nb_req_t *req, int status, const char *code,
+                   const char *field, const char *fmt, va_list ap) {
+  char msg[512];
+  vsnprintf(msg, sizeof(msg), fmt, ap);
+  json_t *err = json_pack("{s:s, s:s}", "code", code, "message", msg);
+  if (err && field && *field)
+    json_object_set_new(err, "field", json_string(field));
+  json_t *body = err ? json_pack("{s:o}", "error", err) : NULL;
+  char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+  json_decref(body);
+  if (!text) {
+    static const char oom[] =
+        "{\"error\":{\"code\":\"internal\",\"message\":\"out of memory\"}}";
+    text = strdup(oom);
+    if (!text)
+      return nb__req_respond(req, 500, "application/json", NULL, 0);
+  }
+  return nb__req_respond(req, status, "application/json; charset=utf-8", text,
+                         strlen(text));
+}
+
+int nb__req_error(nb_req_t *req, int status, const char *code,
+                  const char *field, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  int rc = nb__req_errorv(req, status, code, field, fmt, ap);
+  va_end(ap);
+  return rc;
+}
+
+int nb__req_header(nb_req_t *req, const char *name, const char *value) {
+  if (!name || !*name || !value || strpbrk(name, "\r\n: ") ||
+      strpbrk(value, "\r\n"))
+    return NB_EINVAL;
+  size_t add = strlen(name) + strlen(value) + 4;
+  char *p = realloc(req->extra, req->extra_len + add + 1);
+  if (!p)
+    return NB_ENOMEM;
+  req->extra = p;
+  req->extra_len +=
+      (size_t)sprintf(p + req->extra_len, "%s: %s\r\n", name, value);
+  return 0;
+}
+
+int nb__req_token(nb_req_t *req, int token, char *buf, size_t len) {
+  if (!req->wsi)
+    return NB_ENOENT;
+  int total = lws_hdr_total_length(req->wsi, token);
+  if (total <= 0)
+    return NB_ENOENT;
+  if ((size_t)total >= len)
+    return NB_ELIMIT;
+  int n = lws_hdr_copy(req->wsi, buf, (int)len, token);
+  return n < 0 ? NB_ENOENT : n;
+}
+
+int nb__req_query(nb_req_t *req, const char *name, char *buf, size_t len) {
+  char key[80];
+  if (!req->wsi || snprintf(key, sizeof(key), "%s=", name) >= (int)sizeof(key))
+    return NB_ENOENT;
+  /* lws copies at most len-1 bytes; a value that fills the buffer may have
+   * been cut, so one byte of headroom tells "fits" from "truncated". */
+  int n = lws_get_urlarg_by_name(req->wsi, key, buf, (int)len) ? 0 : -1;
+  if (n < 0)
+    return NB_ENOENT;
+  size_t vl = strlen(buf);
+  if (vl + 1 >= len)
+    return NB_ELIMIT;
+  return (int)vl;
+}
+
+/* Call the matched handler; answer 500 if it failed without answering. */
+static void dispatch(nb_req_t *req) {
+  req->dispatched = 1;
+  int rc = req->route->fn(req, req->route->ud);
+  if (rc < 0 && !req->answered) {
+    nb__log(NB_LOG_ERROR, "handler_failed", "rid=%s route=%s rc=%d", req->rid,
+            req->route->pattern, rc);
+    nb__req_error(req, 500, "internal", NULL,
+                  "Something went wrong on the server. Please retry; if it "
+                  "persists, tell your coordinator the request id %s.",
+                  req->rid);
+  }
+}
+
+static int content_type_is_json(nb_req_t *req) {
+  char ct[128];
+  if (nb__req_token(req, WSI_TOKEN_HTTP_CONTENT_TYPE, ct, sizeof(ct)) <= 0)
+    return 0;
+  size_t n = strcspn(ct, "; ");
+  return n == strlen("application/json") &&
+         strncasecmp(ct, "application/json", n) == 0;
+}
+
+/* Decide what to do with a request once its headers are in. Returns 0 to
+ * go on (body pending or answered), -1 to hang up. */
+static int on_headers(nb_app_t *app, struct lws *wsi, http_pss_t *pss,
+                      const char *in) {
+  nb_req_t *req = calloc(1, sizeof(*req));
+  if (!req)
+    return -1;
+  pss->req = req;
+  req->app = app;
+  req->wsi = wsi;
+  req->t0 = uv_hrtime();
+  req->id = ++app->next_request_id;
+  snprintf(req->rid, sizeof(req->rid), "%llx", (unsigned long long)req->id);
+  app->inflight++;
+
+  char *uri;
+  int ulen;
+  int m = lws_http_get_uri_and_method(wsi, &uri, &ulen);
+  snprintf(req->method, sizeof(req->method), "%s",
+           m >= 0 && m <= LWSHUMETH_HEAD ? method_names[m] : "?");
+  req->path = strdup(in ? in : "/");
+  if (!req->path)
+    return -1;
+  req->head_only = m == LWSHUMETH_HEAD;
+
+  if (app->stopping) {
+    req->close_after = 1;
+    return nb__req_error(req, 503, "stopping", NULL,
+                         "The server is restarting. Please retry in a "
+                         "moment."),
+           0;
+  }
+  if (m < 0 || m == LWSHUMETH_CONNECT || m > LWSHUMETH_HEAD) {
+    req->close_after = 1;
+    return nb__req_error(req, 501, "method_not_supported", NULL,
+                         "This method is not supported."),
+           0;
+  }
+
+  char allow[96];
+  int rc = nb__router_match(app->router, req->method, req->path, &req->match,
+                            allow, sizeof(allow));
+  if (rc == NB__EMETHOD) {
+    req->matched = 1;
+    nb__req_header(req, "Allow", allow);
+    req->close_after = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0;
+    return nb__req_error(req, 405, "method_not_allowed", NULL,
+                         "%s is not allowed here; allowed: %s.", req->method,
+                         allow),
+           0;
+  }
+  if (rc == NB_EINVAL) {
+    req->close_after = 1;
+    return nb__req_error(req, 400, "bad_path", NULL,
+                         "The address is malformed."),
+           0;
+  }
+  if (rc == NB_ENOENT) {
+    if ((m == LWSHUMETH_GET || m == LWSHUMETH_HEAD) &&
+        strncmp(req->path, "/api/", 5) != 0) {
+      req->matched = 1;
+      if (nb__static_serve(req) == 0)
+        return 0;
+      req->matched = 0;
+    }
+    req->close_after =
+        lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0;
+    return nb__req_error(req, 404, "not_found", NULL,
+                         "There is nothing at this address."),
+           0;
+  }
+  req->route = req->match.route;
+  req->matched = 1;
+
+  int has_te = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0;
+  char clbuf[32];
+  int has_cl = nb__req_token(req, WSI_TOKEN_HTTP_CONTENT_LENGTH, clbuf,
+                             sizeof(clbuf)) > 0;
+  int wants_body = m == LWSHUMETH_POST || m == LWSHUMETH_PUT ||
+                   m == LWSHUMETH_PATCH;
+  if (has_te) {
+    req->close_after = 1;
+    return nb__req_error(req, 411, "length_required", NULL,
+                         "Send the body with a Content-Length header; "
+                         "chunked bodies are not accepted."),
+           0;
+  }
+  if (wants_body && !has_cl) {
+    req->close_after = 1;
+    return nb__req_error(req, 411, "length_required", NULL,
+                         "Send a Content-Length header with the body."),
+           0;
+  }
+  unsigned long long cl = 0;
+  if (has_cl) {
+    char *end;
+    errno = 0;
+    cl = strtoull(clbuf, &end, 10);
+    if (errno || end == clbuf || *end || clbuf[0] == '-') {
+      req->close_after = 1;
+      return nb__req_error(req, 400, "bad_content_length", NULL,
+                           "The Content-Length header is not a number."),
+             0;
+    }
+  }
+  if (cl > (unsigned long long)app->cfg.limits.max_body) {
+    req->close_after = 1;
+    return nb__req_error(req, 413, "body_too_large", NULL,
+                         "The body is larger than the limit of %ld bytes.",
+                         app->cfg.limits.max_body),
+           0;
+  }
+  if (cl > 0 && !content_type_is_json(req)) {
+    req->close_after = 1;
+    return nb__req_error(req, 415, "unsupported_media_type", NULL,
+                         "Send the body as application/json."),
+           0;
+  }
+  /* Permission after the cheap shape checks, before reading the body. */
+  if (nb__auth_check(req, req->route->perm) != 0) {
+    req->close_after = cl > 0;
+    return 0;
+  }
+  if (cl > 0) {
+    req->body = malloc(cl);
+    if (!req->body)
+      return -1;
+    req->body_expected = cl;
+    return 0; /* wait for LWS_CALLBACK_HTTP_BODY */
+  }
+  dispatch(req);
+  return 0;
+}
+
+static void on_body_complete(nb_req_t *req) {
+  nb_app_t *app = req->app;
+  if (req->body_len != req->body_expected) {
+    req->close_after = 1;
+    nb__req_error(req, 400, "bad_body", NULL,
+                  "The body ended before Content-Length bytes arrived.");
+    return;
+  }
+  nb_json_limits_t lim = {app->cfg.limits.max_json_depth,
+                          app->cfg.limits.max_string,
+                          app->cfg.limits.max_keys};
+  nb_json_error_t err;
+  if (nb__json_parse(req->body, req->body_len, &lim, &req->json, &err) != 0) {
+    nb__req_error(req, 400, err.code, err.field[0] ? err.field : NULL, "%s",
+                  err.message);
+    return;
+  }
+  dispatch(req);
+}
+
+/* Write the status line and headers. Returns 0 or -1 to hang up. */
+static int write_headers(nb_req_t *req) {
+  struct lws *wsi = req->wsi;
+  size_t cap = LWS_PRE + 4096 + req->extra_len;
+  unsigned char *buf = malloc(cap);
+  if (!buf)
+    return -1;
+  unsigned char *start = buf + LWS_PRE, *p = start, *end = buf + cap - 1;
+  int rc = -1;
+  const char *ctype = req->ctype[0] ? req->ctype : NULL;
+  if (lws_add_http_common_headers(wsi, (unsigned)req->status, ctype,
+                                  req->resp_len, &p, end))
+    goto out;
+  for (size_t i = 0; i < sizeof(security_headers) / sizeof(*security_headers);
+       i++)
+    if (lws_add_http_header_by_name(
+            wsi, (const unsigned char *)security_headers[i].name,
+            (const unsigned char *)security_headers[i].value,
+            (int)strlen(security_headers[i].value), &p, end))
+      goto out;
+  if (lws_add_http_header_by_name(wsi, (const unsigned char *)"x-request-id:",
+                                  (const unsigned char *)req->rid,
+                                  (int)strlen(req->rid), &p, end))
+    goto out;
+  if (!req->extra || !strstr(req->extra, "Cache-Control:")) {
+    static const char nostore[] = "no-store";
+    if (lws_add_http_header_by_name(wsi,
+                                    (const unsigned char *)"cache-control:",
+                                    (const unsigned char *)nostore,
+                                    (int)strlen(nostore), &p, end))
+      goto out;
+  }
+  if (req->close_after || req->head_only) {
+    if (lws_add_http_header_by_name(wsi, (const unsigned char *)"connection:",
+                                    (const unsigned char *)"close", 5, &p,
+                                    end))
+      goto out;
+  }
+  if (req->extra_len) {
+    if ((size_t)(end - p) < req->extra_len)
+      goto out;
+    memcpy(p, req->extra, req->extra_len);
+    p += req->extra_len;
+  }
+  if (lws_finalize_write_http_header(wsi, start, &p, end))
+    goto out;
+  rc = 0;
+out:
+  free(buf);
+  return rc;
+}
+
+/* Send what is due. Returns 0 to keep the connection, -1 to close it. */
+static int on_writeable(http_pss_t *pss) {
+  nb_req_t *req = pss->req;
+  if (!req || !req->answered)
+    return 0;
+  struct lws *wsi = req->wsi;
+  if (!req->headers_sent) {
+    if (write_headers(req))
+      goto hangup;
+    req->headers_sent = 1;
+    if (req->resp_len && !req->head_only) {
+      lws_callback_on_writable(wsi);
+      return 0;
+    }
+    goto done;
+  }
+  while (req->resp_sent < req->resp_len) {
+    size_t n = req->resp_len - req->resp_sent;
+    if (n > CHUNK)
+      n = CHUNK;
+    unsigned char buf[LWS_PRE + CHUNK];
+    memcpy(buf + LWS_PRE, req->resp + req->resp_sent, n);
+    int last = req->resp_sent + n == req->resp_len;
+    if (lws_write(wsi, buf + LWS_PRE, n,
+                  last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) != (int)n)
+      goto hangup;
+    req->resp_sent += n;
+    if (!last) {
+      lws_callback_on_writable(wsi);
+      return 0;
+    }
+  }
+done: {
+  int close_after = req->close_after || req->head_only;
+  pss->req = NULL;
+  req_finish(req);
+  if (close_after || lws_http_transaction_completed(wsi))
+    return -1;
+  return 0;
+}
+hangup:
+  pss->req = NULL;
+  req_finish(req);
+  return -1;
+}
+
+/* The connection is going away: free the request, unless a handler still
+ * holds it, which then finishes it on its answer (req->wsi is NULL). */
+static void on_drop(http_pss_t *pss) {
+  nb_req_t *req = pss->req;
+  if (!req)
+    return;
+  pss->req = NULL;
+  req->wsi = NULL;
+  if (req->answered || !req->dispatched) {
+    if (!req->answered)
+      req->status = 499; /* client closed before the answer */
+    req_finish(req);
+  }
+  /* else: dispatched and pending; nb__req_respond finishes it. */
+}
+
+/* Per-fd bookkeeping so WSI_DESTROY decrements only what accept counted. */
+static unsigned char *counted;
+static size_t counted_len;
+
+static int count_fd(int fd) {
+  if (fd < 0)
+    return 0;
+  if ((size_t)fd >= counted_len) {
+    size_t n = counted_len ? counted_len : 1024;
+    while (n <= (size_t)fd)
+      n *= 2;
+    unsigned char *p = realloc(counted, n);
+    if (!p)
+      return 0;
+    memset(p + counted_len, 0, n - counted_len);
+    counted = p;
+    counted_len = n;
+  }
+  counted[fd] = 1;
+  return 1;
+}
+
+void nb__http_close(void) {
+  free(counted);
+  counted = NULL;
+  counted_len = 0;
+}
+
+int nb__http_callback(struct lws *wsi, enum lws_callback_reasons reason,
+                      void *user, void *in, size_t len) {
+  nb_app_t *app = lws_context_user(lws_get_context(wsi));
+  http_pss_t *pss = user;
+
+  switch (reason) {
+  case LWS_CALLBACK_FILTER_NETWORK_CONNECTION: {
+    if (app->http_conns >= app->cfg.limits.max_connections) {
+      nb__log(NB_LOG_WARN, "connection_refused", "reason=max_connections");
+      return 1;
+    }
+    int fd = (int)(intptr_t)in;
+    if (count_fd(fd)) {
+      app->http_conns++;
+      nb__metrics_conn("tcp", 1);
+    }
+    return 0;
+  }
+  case LWS_CALLBACK_WSI_DESTROY: {
+    int fd = lws_get_socket_fd(wsi);
+    if (fd >= 0 && (size_t)fd < counted_len && counted[fd]) {
+      counted[fd] = 0;
+      app->http_conns--;
+      nb__metrics_conn("tcp", -1);
+    }
+    return 0;
+  }
+  case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+    /* Only WebSocket. lws 4.1.6 has unpatched flaws behind other
+     * upgrades (h2c, unknown names): hang up before they are reached. */
+    if (!in || strcasecmp((const char *)in, "websocket") != 0) {
+      nb__log(NB_LOG_WARN, "upgrade_refused", "upgrade=%.32s",
+              in ? (const char *)in : "");
+      return -1;
+    }
+    return 0;
+  case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+    /* A WebSocket without our subprotocol lands on protocol 0: refuse. */
+    return 1;
+  case LWS_CALLBACK_HTTP:
+    if (pss->req) /* a previous request never finished: drop it */
+      on_drop(pss);
+    return on_headers(app, wsi, pss, in);
+  case LWS_CALLBACK_HTTP_BODY: {
+    nb_req_t *req = pss->req;
+    if (!req || req->answered)
+      return 0;
+    if (req->body_len + len > req->body_expected) {
+      req->close_after = 1;
+      nb__req_error(req, 413, "body_too_large", NULL,
+                    "The body is longer than its Content-Length.");
+      return 0;
+    }
+    memcpy(req->body + req->body_len, in, len);
+    req->body_len += len;
+    return 0;
+  }
+  case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+    if (pss->req && !pss->req->answered)
+      on_body_complete(pss->req);
+    return 0;
+  case LWS_CALLBACK_HTTP_WRITEABLE:
+    return on_writeable(pss);
+  case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+  case LWS_CALLBACK_CLOSED_HTTP:
+    on_drop(pss);
+    return 0;
+  default:
+    break;
+  }
+  return lws_callback_http_dummy(wsi, reason, user, in, len);
+}

@@ -1,1 +1,476 @@
-/* placeholder until written */
+/*
+ * WebSocket endpoint /ws and the registries of event types, topics and
+ * operations (see ws.h for the invariants).
+ *
+ * Sending: every outgoing message is one refcounted buffer with LWS_PRE
+ * headroom, so one serialised message can be queued to many connections.
+ * A WRITEABLE callback drains as much of a connection's queue as the
+ * socket takes and asks for writable again only when something is left
+ * (PLATFORM-NOTES: one lws_write per WRITEABLE costs four epoll_ctl calls).
+ */
+#include "ws.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "jsonv.h"
+#include "log.h"
+#include "metrics.h"
+
+#define QUEUE_MAX 1024 /* messages queued to one connection before it is cut */
+
+typedef struct ws_buf {
+  int refs;
+  size_t len;
+  unsigned char data[]; /* LWS_PRE headroom, then len bytes */
+} ws_buf_t;
+
+struct nb_conn {
+  nb_app_t *app;
+  struct lws *wsi;
+  ws_buf_t **q;     /* ring of qcap slots, grown on demand up to QUEUE_MAX */
+  size_t qcap, qhead, qlen;
+  char *rx;
+  size_t rx_len;
+  int closing;
+  struct nb_conn *prev, *next;
+};
+
+typedef struct reg_type {
+  char *name;
+  void *owner;
+} reg_type_t;
+
+typedef struct reg_topic {
+  char *pattern;
+  int perm;
+  void *owner;
+} reg_topic_t;
+
+typedef struct reg_op {
+  char *op;
+  const nb_param_t *schema;
+  int perm;
+  nb_ws_op_fn fn;
+  void *ud;
+  void *owner;
+} reg_op_t;
+
+struct nb_ws_registry {
+  reg_type_t *types;
+  size_t ntypes;
+  reg_topic_t *topics;
+  size_t ntopics;
+  reg_op_t *ops;
+  size_t nops;
+  nb_conn_t *conns;
+  long nconns;
+};
+
+int nb__ws_init(nb_app_t *app) {
+  app->ws = calloc(1, sizeof(*app->ws));
+  return app->ws ? 0 : NB_ENOMEM;
+}
+
+void nb__ws_close(nb_app_t *app) {
+  nb_ws_registry_t *r = app->ws;
+  if (!r)
+    return;
+  nb__ws_remove_owner(app, NULL);
+  free(r->types);
+  free(r->topics);
+  free(r->ops);
+  free(r);
+  app->ws = NULL;
+}
+
+size_t nb__ws_conn_size(void) { return sizeof(nb_conn_t); }
+
+long nb__ws_count(nb_app_t *app) { return app->ws ? app->ws->nconns : 0; }
+
+/* ---- registries ---- */
+
+static int valid_token(const char *s, size_t max) {
+  if (!s || !*s || strlen(s) > max)
+    return 0;
+  for (; *s; s++)
+    if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_' ||
+          *s == '.' || *s == '/' || *s == ':' || *s == '-'))
+      return 0;
+  return 1;
+}
+
+int nb__ws_event_type_add(nb_app_t *app, void *owner, const char *type) {
+  nb_ws_registry_t *r = app->ws;
+  if (!valid_token(type, 64))
+    return NB_EINVAL;
+  for (size_t i = 0; i < r->ntypes; i++)
+    if (strcmp(r->types[i].name, type) == 0)
+      return NB_EEXIST;
+  reg_type_t *p = realloc(r->types, (r->ntypes + 1) * sizeof(*p));
+  if (!p)
+    return NB_ENOMEM;
+  r->types = p;
+  if (!(p[r->ntypes].name = strdup(type)))
+    return NB_ENOMEM;
+  p[r->ntypes++].owner = owner;
+  return 0;
+}
+
+int nb__ws_topic_add(nb_app_t *app, void *owner, const char *pattern,
+                     int perm) {
+  nb_ws_registry_t *r = app->ws;
+  if (!valid_token(pattern, 64) || perm < NB_PERM_PUBLIC ||
+      perm > NB_PERM_OPERATOR)
+    return NB_EINVAL;
+  for (size_t i = 0; i < r->ntopics; i++)
+    if (strcmp(r->topics[i].pattern, pattern) == 0)
+      return NB_EEXIST;
+  reg_topic_t *p = realloc(r->topics, (r->ntopics + 1) * sizeof(*p));
+  if (!p)
+    return NB_ENOMEM;
+  r->topics = p;
+  if (!(p[r->ntopics].pattern = strdup(pattern)))
+    return NB_ENOMEM;
+  p[r->ntopics].perm = perm;
+  p[r->ntopics++].owner = owner;
+  return 0;
+}
+
+int nb__ws_op_add(nb_app_t *app, void *owner, const char *op,
+                  const nb_param_t *schema, int perm, nb_ws_op_fn fn,
+                  void *ud) {
+  nb_ws_registry_t *r = app->ws;
+  if (!valid_token(op, 64) || !fn || !schema || perm < NB_PERM_PUBLIC ||
+      perm > NB_PERM_OPERATOR)
+    return NB_EINVAL;
+  for (size_t i = 0; i < r->nops; i++)
+    if (strcmp(r->ops[i].op, op) == 0)
+      return NB_EEXIST;
+  reg_op_t *p = realloc(r->ops, (r->nops + 1) * sizeof(*p));
+  if (!p)
+    return NB_ENOMEM;
+  r->ops = p;
+  if (!(p[r->nops].op = strdup(op)))
+    return NB_ENOMEM;
+  p[r->nops].schema = schema;
+  p[r->nops].perm = perm;
+  p[r->nops].fn = fn;
+  p[r->nops].ud = ud;
+  p[r->nops++].owner = owner;
+  return 0;
+}
+
+/* Remove the entries of `owner` from a registry array, freeing the heap
+ * string `field` of each removed entry. */
+#define REMOVE_OWNER(arr, n, field, owner)                                   \
+  do {                                                                       \
+    size_t w_ = 0;                                                           \
+    for (size_t i_ = 0; i_ < (n); i_++) {                                    \
+      if ((arr)[i_].owner == (owner))                                        \
+        free((arr)[i_].field);                                               \
+      else                                                                   \
+        (arr)[w_++] = (arr)[i_];                                             \
+    }                                                                        \
+    (n) = w_;                                                                \
+  } while (0)
+
+void nb__ws_remove_owner(nb_app_t *app, void *owner) {
+  nb_ws_registry_t *r = app->ws;
+  if (!r)
+    return;
+  REMOVE_OWNER(r->types, r->ntypes, name, owner);
+  REMOVE_OWNER(r->topics, r->ntopics, pattern, owner);
+  REMOVE_OWNER(r->ops, r->nops, op, owner);
+}
+
+/* ---- sending ---- */
+
+static void buf_unref(ws_buf_t *b) {
+  if (b && --b->refs == 0)
+    free(b);
+}
+
+static ws_buf_t *buf_from_json(const json_t *msg) {
+  char *text = json_dumps(msg, JSON_COMPACT);
+  if (!text)
+    return NULL;
+  size_t len = strlen(text);
+  ws_buf_t *b = malloc(sizeof(*b) + LWS_PRE + len);
+  if (b) {
+    b->refs = 1;
+    b->len = len;
+    memcpy(b->data + LWS_PRE, text, len);
+  }
+  free(text);
+  return b;
+}
+
+/* Close from outside this connection's own callback. */
+static void conn_kill(nb_conn_t *c, int code, const char *reason) {
+  if (c->closing || !c->wsi)
+    return;
+  c->closing = 1;
+  lws_close_reason(c->wsi, (enum lws_close_status)code,
+                   (unsigned char *)reason, strlen(reason));
+  lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+}
+
+/* Queue a shared buffer (takes a reference on success). */
+static int conn_queue(nb_conn_t *c, ws_buf_t *b) {
+  if (c->closing)
+    return NB_ESTATE;
+  if (c->qlen == QUEUE_MAX) {
+    nb__metrics_count("nachbar_ws_queue_overflows_total",
+                      "Connections cut because they fell behind", 1);
+    nb__log(NB_LOG_WARN, "ws_too_slow", "queued=%d", QUEUE_MAX);
+    conn_kill(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, "too slow: reconnect");
+    return NB_ELIMIT;
+  }
+  if (c->qlen == c->qcap) {
+    /* Grow the ring (idle connections hold none: memory per connection
+     * stays small). Unwrap into the new array so qhead becomes 0. */
+    size_t cap = c->qcap ? c->qcap * 2 : 8;
+    ws_buf_t **q = malloc(cap * sizeof(*q));
+    if (!q)
+      return NB_ENOMEM;
+    for (size_t i = 0; i < c->qlen; i++)
+      q[i] = c->q[(c->qhead + i) % c->qcap];
+    free(c->q);
+    c->q = q;
+    c->qcap = cap;
+    c->qhead = 0;
+  }
+  b->refs++;
+  c->q[(c->qhead + c->qlen++) % c->qcap] = b;
+  if (c->qlen == 1)
+    lws_callback_on_writable(c->wsi);
+  return 0;
+}
+
+int nb__ws_send(nb_conn_t *conn, const json_t *msg) {
+  if (!conn || !msg)
+    return NB_EINVAL;
+  ws_buf_t *b = buf_from_json(msg);
+  if (!b)
+    return NB_ENOMEM;
+  int rc = conn_queue(conn, b);
+  buf_unref(b);
+  return rc;
+}
+
+static int drain(nb_conn_t *c) {
+  while (c->qlen && !lws_send_pipe_choked(c->wsi)) {
+    ws_buf_t *b = c->q[c->qhead];
+    int n = lws_write(c->wsi, b->data + LWS_PRE, b->len, LWS_WRITE_TEXT);
+    c->q[c->qhead] = NULL;
+    c->qhead = (c->qhead + 1) % c->qcap;
+    c->qlen--;
+    buf_unref(b);
+    if (n < 0)
+      return -1;
+    nb__metrics_count("nachbar_ws_messages_sent_total",
+                      "WebSocket messages written", 1);
+  }
+  if (c->qlen)
+    lws_callback_on_writable(c->wsi);
+  return 0;
+}
+
+/* ---- receiving ---- */
+
+static void send_error(nb_conn_t *c, const char *code, const char *field,
+                       const char *message, const json_t *id) {
+  json_t *m = json_pack("{s:s, s:s, s:s}", "op", "error", "code", code,
+                        "message", message);
+  if (!m)
+    return;
+  if (field && *field)
+    json_object_set_new(m, "field", json_string(field));
+  if (id)
+    json_object_set(m, "id", (json_t *)id);
+  nb__ws_send(c, m);
+  json_decref(m);
+}
+
+static void handle_message(nb_conn_t *c, const char *buf, size_t len) {
+  nb_app_t *app = c->app;
+  nb_ws_registry_t *r = app->ws;
+  nb_json_limits_t lim = {app->cfg.limits.max_json_depth,
+                          app->cfg.limits.max_string,
+                          app->cfg.limits.max_keys};
+  nb_json_error_t err;
+  json_t *msg = NULL, *args = NULL;
+  nb__metrics_count("nachbar_ws_messages_received_total",
+                    "WebSocket messages received", 1);
+  if (nb__json_parse(buf, len, &lim, &msg, &err) != 0) {
+    send_error(c, err.code, err.field, err.message, NULL);
+    goto out;
+  }
+  const json_t *id = json_object_get(msg, "id");
+  const char *op = json_string_value(json_object_get(msg, "op"));
+  if (!json_is_object(msg) || !op) {
+    send_error(c, "bad_message", "op",
+               "Send a JSON object with a string \"op\".", id);
+    goto out;
+  }
+  if (strcmp(op, "ping") == 0) {
+    json_t *pong = json_pack("{s:s}", "op", "pong");
+    if (pong && id)
+      json_object_set(pong, "id", (json_t *)id);
+    nb__ws_send(c, pong);
+    json_decref(pong);
+    goto out;
+  }
+  for (size_t i = 0; i < r->nops; i++) {
+    reg_op_t *o = &r->ops[i];
+    if (strcmp(o->op, op) != 0)
+      continue;
+    if (o->perm != NB_PERM_PUBLIC) {
+      send_error(c, "sign_in_required", NULL, "Please sign in to use this.",
+                 id);
+      goto out;
+    }
+    args = json_deep_copy(msg);
+    json_object_del(args, "op");
+    json_object_del(args, "id");
+    if (nb__json_check(args, o->schema, &lim, &err) != 0) {
+      send_error(c, err.code, err.field, err.message, id);
+      goto out;
+    }
+    if (o->fn(c, msg, o->ud) < 0)
+      send_error(c, "internal", NULL,
+                 "The operation failed on the server. Please retry.", id);
+    goto out;
+  }
+  send_error(c, "unknown_op", "op", "This operation does not exist.", id);
+out:
+  json_decref(args);
+  json_decref(msg);
+}
+
+/* ---- connections ---- */
+
+/* The request path must be /ws; a browser's Origin must be ours (the
+ * configured public origin, or the Host it connected to). Refusing here
+ * stops cross-site WebSocket hijacking. */
+static int accept_upgrade(nb_app_t *app, struct lws *wsi) {
+  char uri[64], origin[256], host[256], expect[300];
+  if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) >= (int)sizeof(uri) ||
+      lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) < 0 ||
+      strcmp(uri, "/ws") != 0)
+    return 0;
+  if (lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN) <= 0)
+    return 1; /* not a browser: scripts authenticate with tokens */
+  if (lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN) >= (int)sizeof(origin) ||
+      lws_hdr_copy(wsi, origin, sizeof(origin), WSI_TOKEN_ORIGIN) < 0)
+    return 0;
+  if (app->cfg.public_origin[0] && strcmp(origin, app->cfg.public_origin) == 0)
+    return 1;
+  if (lws_hdr_total_length(wsi, WSI_TOKEN_HOST) <= 0 ||
+      lws_hdr_total_length(wsi, WSI_TOKEN_HOST) >= (int)sizeof(host) ||
+      lws_hdr_copy(wsi, host, sizeof(host), WSI_TOKEN_HOST) < 0)
+    return 0;
+  snprintf(expect, sizeof(expect), "http://%s", host);
+  if (strcmp(origin, expect) == 0)
+    return 1;
+  snprintf(expect, sizeof(expect), "https://%s", host);
+  return strcmp(origin, expect) == 0;
+}
+
+void nb__ws_close_all(nb_app_t *app) {
+  if (!app->ws)
+    return;
+  for (nb_conn_t *c = app->ws->conns; c; c = c->next) {
+    if (c->closing || !c->wsi)
+      continue;
+    c->closing = 1;
+    lws_close_reason(c->wsi, LWS_CLOSE_STATUS_GOINGAWAY,
+                     (unsigned char *)"server stopping", 15);
+    lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+  }
+}
+
+int nb__ws_callback(struct lws *wsi, enum lws_callback_reasons reason,
+                    void *user, void *in, size_t len) {
+  nb_app_t *app = lws_context_user(lws_get_context(wsi));
+  nb_conn_t *c = user;
+
+  switch (reason) {
+  case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+    if (app->stopping || !accept_upgrade(app, wsi)) {
+      nb__log(NB_LOG_WARN, "ws_refused", "reason=%s",
+              app->stopping ? "stopping" : "path_or_origin");
+      return 1;
+    }
+    return 0;
+  case LWS_CALLBACK_ESTABLISHED:
+    memset(c, 0, sizeof(*c));
+    c->app = app;
+    c->wsi = wsi;
+    c->next = app->ws->conns;
+    if (c->next)
+      c->next->prev = c;
+    app->ws->conns = c;
+    app->ws->nconns++;
+    nb__metrics_conn("ws", 1);
+    return 0;
+  case LWS_CALLBACK_RECEIVE: {
+    if (c->closing)
+      return 0;
+    long max = app->cfg.limits.ws_max_message;
+    if (lws_frame_is_binary(wsi)) {
+      lws_close_reason(wsi, LWS_CLOSE_STATUS_UNACCEPTABLE_OPCODE,
+                       (unsigned char *)"text only", 9);
+      return -1;
+    }
+    if (c->rx_len + len > (size_t)max ||
+        c->rx_len + len + lws_remaining_packet_payload(wsi) > (size_t)max) {
+      lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
+                       (unsigned char *)"message too large", 17);
+      return -1;
+    }
+    char *p = realloc(c->rx, c->rx_len + len + 1);
+    if (!p)
+      return -1;
+    c->rx = p;
+    memcpy(c->rx + c->rx_len, in, len);
+    c->rx_len += len;
+    if (lws_is_final_fragment(wsi) && !lws_remaining_packet_payload(wsi)) {
+      size_t n = c->rx_len;
+      c->rx_len = 0;
+      handle_message(c, c->rx, n);
+    }
+    return 0;
+  }
+  case LWS_CALLBACK_SERVER_WRITEABLE:
+    if (!c->wsi)
+      return 0;
+    return drain(c);
+  case LWS_CALLBACK_CLOSED:
+    if (!c->wsi)
+      return 0;
+    if (c->prev)
+      c->prev->next = c->next;
+    else
+      app->ws->conns = c->next;
+    if (c->next)
+      c->next->prev = c->prev;
+    app->ws->nconns--;
+    nb__metrics_conn("ws", -1);
+    while (c->qlen) {
+      buf_unref(c->q[c->qhead]);
+      c->qhead = (c->qhead + 1) % c->qcap;
+      c->qlen--;
+    }
+    free(c->q);
+    c->q = NULL;
+    free(c->rx);
+    c->rx = NULL;
+    c->wsi = NULL;
+    return 0;
+  default:
+    break;
+  }
+  return 0;
+}

@@ -1,0 +1,88 @@
+/*
+ * HTTP requests on lws: read the request, enforce limits before any work,
+ * route it, and write exactly one answer. A request object lives from the
+ * first header to the last byte written, or until its connection closes,
+ * whichever comes later when a handler answers asynchronously.
+ *
+ * Invariants: every answer carries the security headers and a request id;
+ * every error body is {"error":{"code","message","field"?}}; a body is read
+ * only for a route that exists and only up to limits.max_body.
+ */
+#ifndef NB_CORE_HTTP_H
+#define NB_CORE_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+#include <libwebsockets.h>
+
+#include "app.h"
+#include "router.h"
+
+struct nb_req {
+  nb_app_t *app;
+  struct lws *wsi;        /* NULL once the connection has gone */
+  uint64_t id;
+  char rid[20];           /* request id as text, sent as X-Request-Id */
+  uint64_t t0;            /* uv_hrtime() at the first header */
+  char method[8];
+  char *path;             /* decoded path, no query string */
+  nb_match_t match;
+  const nb_route_t *route;
+  int matched;
+  int dispatched;          /* the handler was called */
+  /* body */
+  char *body;
+  size_t body_len;
+  size_t body_expected;
+  json_t *json;
+  /* answer */
+  int answered;           /* a respond call happened */
+  int status;
+  char *resp;             /* body bytes (owned) */
+  size_t resp_len;
+  size_t resp_sent;
+  char ctype[96];
+  char *extra;            /* extra header lines "Name: value\r\n" (owned) */
+  size_t extra_len;
+  int headers_sent;
+  int close_after;        /* the body was not read: close the connection */
+  int head_only;
+  void *auth;             /* filled by the identity layer */
+};
+
+/* The lws callback of the "http" protocol. */
+int nb__http_callback(struct lws *wsi, enum lws_callback_reasons reason,
+                      void *user, void *in, size_t len);
+
+/* Answer with `body` (stolen, malloc'd, may be NULL when len is 0). The
+ * write starts when the connection is writable. Returns 0 or NB_ESTATE if
+ * the request was answered already (body is freed either way). */
+int nb__req_respond(nb_req_t *req, int status, const char *ctype, char *body,
+                    size_t len);
+
+/* Answer `body` (borrowed) as JSON. */
+int nb__req_json(nb_req_t *req, int status, const json_t *body);
+
+/* Answer the one error shape. `field` may be NULL. */
+int nb__req_error(nb_req_t *req, int status, const char *code,
+                  const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+int nb__req_errorv(nb_req_t *req, int status, const char *code,
+                   const char *field, const char *fmt, va_list ap);
+
+/* Add a response header (copied). NB_EINVAL on CR/LF or an empty name. */
+int nb__req_header(nb_req_t *req, const char *name, const char *value);
+
+/* Copy request header `name` ("content-type:" style, lower case with colon
+ * for custom ones, or a WSI_TOKEN via nb__req_token). Returns length or
+ * NB_ENOENT. */
+int nb__req_token(nb_req_t *req, int token, char *buf, size_t len);
+
+/* Query argument `name` decoded into buf: length, NB_ENOENT or NB_ELIMIT. */
+int nb__req_query(nb_req_t *req, const char *name, char *buf, size_t len);
+
+/* Free module state at exit. */
+void nb__http_close(void);
+
+#endif

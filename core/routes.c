@@ -1,0 +1,102 @@
+/*
+ * Core routes. /healthz says the process answers; /readyz that the
+ * database is open, migrated and answering and the server is not stopping
+ * (load balancers stop sending work on 503); /metrics is Prometheus text.
+ */
+#include "routes.h"
+
+#include <stdlib.h>
+
+#include "http.h"
+#include "log.h"
+#include "metrics.h"
+#include "migrate.h"
+#include "nb_build_config.h"
+#include "plugins.h"
+#include "ws.h"
+
+static int healthz(nb_req_t *req, void *ud) {
+  (void)ud;
+  json_t *body = json_pack("{s:s}", "status", "ok");
+  int rc = nb__req_json(req, 200, body);
+  json_decref(body);
+  return rc;
+}
+
+static int readyz(nb_req_t *req, void *ud) {
+  nb_app_t *app = ud;
+  if (!app->ready || app->stopping)
+    return nb__req_error(req, 503, "not_ready", NULL,
+                         app->stopping ? "The server is stopping."
+                                       : "The server is starting.");
+  json_t *rows = NULL;
+  if (nb__db_query(app->db, "SELECT value FROM nb_meta WHERE key = 'schema'",
+                   NULL, &rows) != 0 ||
+      json_array_size(rows) != 1) {
+    json_decref(rows);
+    return nb__req_error(req, 503, "database_unavailable", NULL,
+                         "The database does not answer.");
+  }
+  json_decref(rows);
+  json_t *body = json_pack("{s:s, s:i, s:i}", "status", "ready", "plugins",
+                           app->plugins ? app->plugins->active : 0,
+                           "core_schema",
+                           nb__migrate_version(app->db, "core"));
+  int rc = nb__req_json(req, 200, body);
+  json_decref(body);
+  return rc;
+}
+
+static int metrics(nb_req_t *req, void *ud) {
+  nb_app_t *app = ud;
+  nb__metrics_gauge("nachbar_http_inflight_requests",
+                    "HTTP requests being handled", (double)app->inflight);
+  size_t len = 0;
+  char *text = nb__metrics_render(&len);
+  if (!text)
+    return NB_ENOMEM;
+  return nb__req_respond(req, 200, "text/plain; version=0.0.4; charset=utf-8",
+                         text, len);
+}
+
+static int plugins_list(nb_req_t *req, void *ud) {
+  nb_app_t *app = ud;
+  json_t *body = json_pack("{s:o}", "plugins", nb__plugins_json(app));
+  int rc = body ? nb__req_json(req, 200, body) : NB_ENOMEM;
+  json_decref(body);
+  return rc;
+}
+
+static int version(nb_req_t *req, void *ud) {
+  (void)ud;
+  json_t *body = json_pack("{s:s, s:s}", "name", "nachbar", "version",
+                           NB_VERSION);
+  int rc = nb__req_json(req, 200, body);
+  json_decref(body);
+  return rc;
+}
+
+int nb__routes_add(nb_app_t *app) {
+  static const struct {
+    const char *method, *pattern;
+    nb_route_fn fn;
+  } routes[] = {
+      {"GET", "/healthz", healthz},
+      {"GET", "/readyz", readyz},
+      {"GET", "/metrics", metrics},
+      {"GET", "/api/v1", version},
+      {"GET", "/api/v1/plugins", plugins_list},
+  };
+  for (size_t i = 0; i < sizeof(routes) / sizeof(*routes); i++) {
+    int rc = nb__router_add(app->router, routes[i].method, routes[i].pattern,
+                            NB_PERM_PUBLIC, routes[i].fn, app, NULL);
+    if (rc)
+      return rc;
+  }
+  return 0;
+}
+
+void nb__routes_demo(nb_app_t *app) {
+  nb__log(NB_LOG_INFO, "demo", "plugins=%d",
+          app->plugins ? app->plugins->active : 0);
+}

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Configure (once) and build nachbar into build/ (or $1 with extra meson
+# options after it). Usage: scripts/build.sh [DIR [MESON_OPTIONS...]]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+dir=${1:-build}
+shift || true
+if [ ! -f "$dir/build.ninja" ]; then
+  meson setup "$dir" "$@" >/dev/null
+fi
+ninja -C "$dir" >/dev/null

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Install what building, running and testing nachbar needs on Debian 12.
+# Idempotent: installs only what is missing. Run as root (or via sudo).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Build and runtime. libwebsockets-evlib-uv is loaded by lws at run time
+# (dlopen) when it runs on libuv: ldd does not show it, but without it the
+# server cannot start.
+pkgs=(build-essential meson ninja-build pkg-config git
+      libwebsockets-dev libwebsockets-evlib-uv libuv1-dev libjansson-dev
+      libsqlite3-dev libsodium-dev libinih-dev libsystemd-dev
+      libcmocka-dev valgrind sqlite3 ca-certificates)
+# Node runs the integration and browser tests; keep an existing install
+# (Debian's npm conflicts with Node from other sources).
+command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
+command -v npm >/dev/null 2>&1 || pkgs+=(npm)
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
+    || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]}"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Node packages for the tests, pinned in package-lock.json.
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi
