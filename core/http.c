@@ -423,7 +423,7 @@ out:
 
 /* Send what is due. Returns 0 to keep the connection, -1 to close it. */
 static int on_writeable(http_pss_t *pss) {
-  nb_req_t *req = pss->req;
+  nb_req_t *req = pss ? pss->req : NULL;
   if (!req || !req->answered)
     return 0;
   struct lws *wsi = req->wsi;
@@ -470,7 +470,7 @@ hangup:
 /* The connection is going away: free the request, unless a handler still
  * holds it, which then finishes it on its answer (req->wsi is NULL). */
 static void on_drop(http_pss_t *pss) {
-  nb_req_t *req = pss->req;
+  nb_req_t *req = pss ? pss->req : NULL;
   if (!req)
     return;
   pss->req = NULL;
@@ -483,33 +483,7 @@ static void on_drop(http_pss_t *pss) {
   /* else: dispatched and pending; nb__req_respond finishes it. */
 }
 
-/* Per-fd bookkeeping so WSI_DESTROY decrements only what accept counted. */
-static unsigned char *counted;
-static size_t counted_len;
-
-static int count_fd(int fd) {
-  if (fd < 0)
-    return 0;
-  if ((size_t)fd >= counted_len) {
-    size_t n = counted_len ? counted_len : 1024;
-    while (n <= (size_t)fd)
-      n *= 2;
-    unsigned char *p = realloc(counted, n);
-    if (!p)
-      return 0;
-    memset(p + counted_len, 0, n - counted_len);
-    counted = p;
-    counted_len = n;
-  }
-  counted[fd] = 1;
-  return 1;
-}
-
-void nb__http_close(void) {
-  free(counted);
-  counted = NULL;
-  counted_len = 0;
-}
+void nb__http_close(void) {}
 
 int nb__http_callback(struct lws *wsi, enum lws_callback_reasons reason,
                       void *user, void *in, size_t len) {
@@ -517,45 +491,49 @@ int nb__http_callback(struct lws *wsi, enum lws_callback_reasons reason,
   http_pss_t *pss = user;
 
   switch (reason) {
-  case LWS_CALLBACK_FILTER_NETWORK_CONNECTION: {
+  case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
     if (app->http_conns >= app->cfg.limits.max_connections) {
       nb__log(NB_LOG_WARN, "connection_refused", "reason=max_connections");
       return 1;
     }
-    int fd = (int)(intptr_t)in;
-    if (count_fd(fd)) {
-      app->http_conns++;
-      nb__metrics_conn("tcp", 1);
-    }
     return 0;
-  }
-  case LWS_CALLBACK_WSI_DESTROY: {
-    int fd = lws_get_socket_fd(wsi);
-    if (fd >= 0 && (size_t)fd < counted_len && counted[fd]) {
-      counted[fd] = 0;
-      app->http_conns--;
-      nb__metrics_conn("tcp", -1);
-    }
+  case LWS_CALLBACK_WSI_CREATE:
+    /* Every accepted connection; lws reports create and destroy of each
+     * wsi to protocol 0, whatever it was upgraded to. */
+    app->http_conns++;
+    nb__metrics_conn("http", 1);
     return 0;
-  }
-  case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
-    /* Only WebSocket. lws 4.1.6 has unpatched flaws behind other
-     * upgrades (h2c, unknown names): hang up before they are reached. */
-    if (!in || strcasecmp((const char *)in, "websocket") != 0) {
-      nb__log(NB_LOG_WARN, "upgrade_refused", "upgrade=%.32s",
-              in ? (const char *)in : "");
+  case LWS_CALLBACK_WSI_DESTROY:
+    app->http_conns--;
+    nb__metrics_conn("http", -1);
+    return 0;
+  case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE: {
+    /* Only WebSocket. Never read `in` here: for an unknown Upgrade name
+     * lws 4.1.6 has already answered 403 and released the header table
+     * that `in` points into (CVE-2025-11677). With the table gone the
+     * header reads as empty, and we hang up. h2c is refused the same way:
+     * lws's HTTP/2 code has unpatched flaws. */
+    char up[16];
+    int n = lws_hdr_total_length(wsi, WSI_TOKEN_UPGRADE);
+    if (n <= 0 || n >= (int)sizeof(up) ||
+        lws_hdr_copy(wsi, up, sizeof(up), WSI_TOKEN_UPGRADE) < 0 ||
+        strcasecmp(up, "websocket") != 0) {
+      nb__log(NB_LOG_WARN, "upgrade_refused", NULL);
       return -1;
     }
     return 0;
+  }
   case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
     /* A WebSocket without our subprotocol lands on protocol 0: refuse. */
     return 1;
   case LWS_CALLBACK_HTTP:
+    if (!pss) /* lws calls without per-connection state on odd paths */
+      return -1;
     if (pss->req) /* a previous request never finished: drop it */
       on_drop(pss);
     return on_headers(app, wsi, pss, in);
   case LWS_CALLBACK_HTTP_BODY: {
-    nb_req_t *req = pss->req;
+    nb_req_t *req = pss ? pss->req : NULL;
     if (!req || req->answered)
       return 0;
     if (req->body_len + len > req->body_expected) {
@@ -569,13 +547,15 @@ int nb__http_callback(struct lws *wsi, enum lws_callback_reasons reason,
     return 0;
   }
   case LWS_CALLBACK_HTTP_BODY_COMPLETION:
-    if (pss->req && !pss->req->answered)
+    if (pss && pss->req && !pss->req->answered)
       on_body_complete(pss->req);
     return 0;
   case LWS_CALLBACK_HTTP_WRITEABLE:
     return on_writeable(pss);
-  case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
   case LWS_CALLBACK_CLOSED_HTTP:
+    on_drop(pss);
+    return 0;
+  case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
     on_drop(pss);
     return 0;
   default:
