@@ -1,21 +1,329 @@
 /*
- * Route permission hook. The identity layer replaces the body of
- * nb__auth_check with session/token lookup and role checks; the contract
- * (answer and return NB_EPERM when refused) stays.
+ * Request identity and route permissions (see auth.h for the invariants).
+ *
+ * Tokens and session ids are random 32-byte values; only their BLAKE2b
+ * hash is stored, so a copy of the database does not let anyone sign in.
  */
 #include "auth.h"
 
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
 #include "http.h"
+#include "log.h"
+
+void nb__auth_random(char *out, size_t len, size_t bytes) {
+  unsigned char raw[64];
+  if (bytes > sizeof(raw))
+    bytes = sizeof(raw);
+  randombytes_buf(raw, bytes);
+  sodium_bin2base64(out, len, raw, bytes,
+                    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  sodium_memzero(raw, sizeof(raw));
+}
+
+void nb__auth_hash(const char *token, char hex[65]) {
+  unsigned char h[32];
+  crypto_generichash(h, sizeof(h), (const unsigned char *)token,
+                     strlen(token), NULL, 0);
+  sodium_bin2hex(hex, 65, h, sizeof(h));
+}
+
+int nb__auth_is_member(const nb_auth_t *a) {
+  return a->hood_id && (a->nfirms > 0 || a->roles);
+}
+
+static void set_person(nb_auth_t *a, const json_t *row) {
+  a->person_id = json_integer_value(json_object_get(row, "pid"));
+  a->is_operator = json_integer_value(json_object_get(row, "is_operator")) != 0;
+  snprintf(a->email, sizeof(a->email), "%s",
+           json_string_value(json_object_get(row, "email")));
+  snprintf(a->display_name, sizeof(a->display_name), "%s",
+           json_string_value(json_object_get(row, "display_name")));
+  snprintf(a->locale, sizeof(a->locale), "%s",
+           json_string_value(json_object_get(row, "locale")));
+}
+
+/* The value of cookie `name` from the Cookie header, or NB_ENOENT. */
+static int cookie_value(nb_req_t *req, const char *name, char *out,
+                        size_t len) {
+  char hdr[4096];
+  if (nb__req_token(req, WSI_TOKEN_HTTP_COOKIE, hdr, sizeof(hdr)) <= 0)
+    return NB_ENOENT;
+  size_t nl = strlen(name);
+  for (char *p = hdr; p && *p;) {
+    p += strspn(p, " ;");
+    if (strncmp(p, name, nl) == 0 && p[nl] == '=') {
+      char *v = p + nl + 1;
+      size_t vl = strcspn(v, ";");
+      if (vl >= len)
+        return NB_ELIMIT;
+      memcpy(out, v, vl);
+      out[vl] = '\0';
+      return (int)vl;
+    }
+    p = strchr(p, ';');
+  }
+  return NB_ENOENT;
+}
+
+static void resolve_token(nb_req_t *req, nb_auth_t *a, const char *token) {
+  nb_db_t *db = req->app->db;
+  char hash[65];
+  json_t *rows = NULL, *params;
+  nb__auth_hash(token, hash);
+  params = json_pack("[s]", hash);
+  if (nb__db_query(db,
+                   "SELECT t.id AS tid, t.scope, p.id AS pid, p.email, "
+                   "p.display_name, p.locale, p.is_operator "
+                   "FROM nb_tokens t JOIN nb_people p ON p.id = t.person_id "
+                   "WHERE t.hash = ?1 AND t.revoked_at IS NULL "
+                   "AND p.deleted_at IS NULL",
+                   params, &rows) == 0 &&
+      json_array_size(rows) == 1) {
+    json_t *row = json_array_get(rows, 0);
+    set_person(a, row);
+    a->via_token = 1;
+    a->token_write =
+        strcmp(json_string_value(json_object_get(row, "scope")), "write") == 0;
+    json_t *p2 = json_pack("[O]", json_object_get(row, "tid"));
+    nb__db_exec(db,
+                "UPDATE nb_tokens SET last_used_at = "
+                "strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?1",
+                p2, NULL, NULL);
+    json_decref(p2);
+  }
+  json_decref(params);
+  json_decref(rows);
+}
+
+static void resolve_session(nb_req_t *req, nb_auth_t *a, const char *sid) {
+  nb_app_t *app = req->app;
+  json_t *rows = NULL, *params;
+  int64_t now = (int64_t)time(NULL);
+  nb__auth_hash(sid, a->session_hash);
+  params = json_pack("[s]", a->session_hash);
+  if (nb__db_query(app->db,
+                   "SELECT s.csrf, s.last_seen, s.expires_at, p.id AS pid, "
+                   "p.email, p.display_name, p.locale, p.is_operator "
+                   "FROM nb_sessions s JOIN nb_people p ON p.id = s.person_id "
+                   "WHERE s.id_hash = ?1 AND p.deleted_at IS NULL",
+                   params, &rows) == 0 &&
+      json_array_size(rows) == 1) {
+    json_t *row = json_array_get(rows, 0);
+    int64_t last = json_integer_value(json_object_get(row, "last_seen"));
+    int64_t exp = json_integer_value(json_object_get(row, "expires_at"));
+    if (now >= exp || now >= last + app->cfg.session_idle_minutes * 60) {
+      nb__db_exec(app->db, "DELETE FROM nb_sessions WHERE id_hash = ?1",
+                  params, NULL, NULL);
+    } else {
+      set_person(a, row);
+      snprintf(a->csrf, sizeof(a->csrf), "%s",
+               json_string_value(json_object_get(row, "csrf")));
+      if (now - last >= 60) {
+        json_t *p2 = json_pack("[I, s]", (json_int_t)now, a->session_hash);
+        nb__db_exec(app->db,
+                    "UPDATE nb_sessions SET last_seen = ?1 WHERE id_hash = ?2",
+                    p2, NULL, NULL);
+        json_decref(p2);
+      }
+    }
+  }
+  if (!a->person_id)
+    a->session_hash[0] = '\0';
+  json_decref(params);
+  json_decref(rows);
+}
+
+/* Roles and firms of the signed-in person in hood `slug`. 0 when the hood
+ * exists, NB_ENOENT when it does not. */
+static int load_hood(nb_req_t *req, nb_auth_t *a, const char *slug) {
+  nb_db_t *db = req->app->db;
+  json_t *rows = NULL, *params = json_pack("[s]", slug);
+  int rc = nb__db_query(db, "SELECT id FROM nb_hoods WHERE slug = ?1", params,
+                        &rows);
+  json_decref(params);
+  if (rc || json_array_size(rows) != 1) {
+    json_decref(rows);
+    return NB_ENOENT;
+  }
+  a->hood_id = json_integer_value(json_object_get(json_array_get(rows, 0), "id"));
+  snprintf(a->hood, sizeof(a->hood), "%s", slug);
+  json_decref(rows);
+  if (!a->person_id)
+    return 0;
+  params = json_pack("[I, I]", (json_int_t)a->person_id, (json_int_t)a->hood_id);
+  if (nb__db_query(db,
+                   "SELECT role FROM nb_hood_roles "
+                   "WHERE person_id = ?1 AND hood_id = ?2",
+                   params, &rows) == 0) {
+    size_t i;
+    json_t *r;
+    json_array_foreach(rows, i, r) {
+      const char *role = json_string_value(json_object_get(r, "role"));
+      a->roles |= strcmp(role, "coach") == 0 ? NB_ROLE_COACH : NB_ROLE_COORDINATOR;
+    }
+    json_decref(rows);
+  }
+  if (nb__db_query(db,
+                   "SELECT m.firm_id, m.role FROM nb_memberships m "
+                   "JOIN nb_firms f ON f.id = m.firm_id "
+                   "WHERE m.person_id = ?1 AND f.hood_id = ?2 ORDER BY m.firm_id",
+                   params, &rows) == 0) {
+    size_t i;
+    json_t *r;
+    json_array_foreach(rows, i, r) {
+      if (a->nfirms == NB_AUTH_MAX_FIRMS)
+        break;
+      a->firms[a->nfirms] = json_integer_value(json_object_get(r, "firm_id"));
+      a->firm_admin[a->nfirms++] =
+          strcmp(json_string_value(json_object_get(r, "role")), "admin") == 0;
+    }
+    json_decref(rows);
+  }
+  json_decref(params);
+  return 0;
+}
+
+nb_auth_t *nb__auth_of(nb_req_t *req) {
+  if (!req->auth && !(req->auth = calloc(1, sizeof(nb_auth_t))))
+    return NULL;
+  nb_auth_t *a = req->auth;
+  if (a->resolved)
+    return a;
+  a->resolved = 1;
+  char buf[512];
+  if (nb__req_token(req, WSI_TOKEN_HTTP_AUTHORIZATION, buf, sizeof(buf)) > 7 &&
+      strncasecmp(buf, "Bearer ", 7) == 0)
+    resolve_token(req, a, buf + 7);
+  else if (cookie_value(req, NB_SESSION_COOKIE, buf, sizeof(buf)) > 0)
+    resolve_session(req, a, buf);
+  return a;
+}
+
+/* The origin a browser on this server sends: public_origin, else
+ * http(s)://<Host>. 1 when `value` (an Origin, or a Referer when
+ * `prefix`) matches. */
+static int same_origin(nb_req_t *req, const char *value, int prefix) {
+  char host[256], expect[300];
+  const char *po = req->app->cfg.public_origin;
+  const char *cands[3] = {po[0] ? po : NULL, NULL, NULL};
+  char http[300], https[300];
+  if (nb__req_token(req, WSI_TOKEN_HOST, host, sizeof(host)) > 0) {
+    snprintf(http, sizeof(http), "http://%s", host);
+    snprintf(https, sizeof(https), "https://%s", host);
+    cands[1] = http;
+    cands[2] = https;
+  }
+  for (int i = 0; i < 3; i++) {
+    if (!cands[i])
+      continue;
+    snprintf(expect, sizeof(expect), "%s", cands[i]);
+    size_t n = strlen(expect);
+    if (prefix ? strncmp(value, expect, n) == 0 &&
+                     (value[n] == '/' || value[n] == '\0')
+               : strcmp(value, expect) == 0)
+      return 1;
+  }
+  return 0;
+}
+
+static int changes_state(const char *method) {
+  return strcmp(method, "GET") && strcmp(method, "HEAD") &&
+         strcmp(method, "OPTIONS");
+}
+
+/* CSRF defence: browsers send Origin (or at least Referer) with every
+ * state-changing request; a cookie request must also echo the session's
+ * CSRF token, which a cross-site page cannot read. */
+static int csrf_ok(nb_req_t *req, nb_auth_t *a, const char **why) {
+  char origin[300], token[64];
+  if (!changes_state(req->method))
+    return 1;
+  if (nb__req_token(req, WSI_TOKEN_ORIGIN, origin, sizeof(origin)) > 0) {
+    if (!same_origin(req, origin, 0)) {
+      *why = "The request came from another site.";
+      return 0;
+    }
+  } else if (nb__req_token(req, WSI_TOKEN_HTTP_REFERER, origin,
+                           sizeof(origin)) > 0 &&
+             !same_origin(req, origin, 1)) {
+    *why = "The request came from another site.";
+    return 0;
+  }
+  if (a->person_id && !a->via_token) {
+    if (nb__req_custom(req, "x-csrf-token:", token, sizeof(token)) <= 0 ||
+        sodium_memcmp(token, a->csrf, strlen(a->csrf) + 1) != 0) {
+      *why = "The X-CSRF-Token header is missing or wrong. Reload the page.";
+      return 0;
+    }
+  }
+  return 1;
+}
 
 int nb__auth_check(nb_req_t *req, int perm) {
-  if (perm == NB_PERM_PUBLIC)
-    return 0;
+  nb_auth_t *a = nb__auth_of(req);
+  const char *why = NULL;
+  if (!a)
+    return nb__req_error(req, 500, "internal", NULL, "Out of memory."),
+           NB_EPERM;
   if (perm < NB_PERM_PUBLIC || perm > NB_PERM_OPERATOR) {
     nb__req_error(req, 500, "internal", NULL,
                   "This route declares an unknown permission level.");
     return NB_EPERM;
   }
-  nb__req_error(req, 401, "sign_in_required", NULL,
-                "Please sign in to use this.");
-  return NB_EPERM;
+  if (!csrf_ok(req, a, &why)) {
+    nb__req_error(req, 403, "csrf", NULL, "%s", why);
+    return NB_EPERM;
+  }
+  const char *hood = nb__match_param(&req->match, "hood");
+  if (hood && load_hood(req, a, hood) != 0 && perm != NB_PERM_PUBLIC) {
+    nb__req_error(req, a->person_id ? 404 : 401,
+                  a->person_id ? "not_found" : "sign_in_required", NULL,
+                  a->person_id ? "There is nothing at this address."
+                               : "Please sign in to use this.");
+    return NB_EPERM;
+  }
+  if (perm == NB_PERM_PUBLIC)
+    return 0;
+  if (!a->person_id) {
+    nb__req_error(req, 401, "sign_in_required", NULL,
+                  "Please sign in to use this.");
+    return NB_EPERM;
+  }
+  if (a->via_token && !a->token_write && changes_state(req->method)) {
+    nb__req_error(req, 403, "token_read_only", NULL,
+                  "This token may only read. Create one with scope write.");
+    return NB_EPERM;
+  }
+  int ok;
+  switch (perm) {
+  case NB_PERM_SIGNED_IN:
+    ok = 1;
+    break;
+  case NB_PERM_OPERATOR:
+    ok = a->is_operator;
+    break;
+  default:
+    /* Neighbourhood levels: outsiders learn nothing, not even that the
+     * neighbourhood exists. */
+    if (!hood || !nb__auth_is_member(a)) {
+      nb__req_error(req, 404, "not_found", NULL,
+                    "There is nothing at this address.");
+      return NB_EPERM;
+    }
+    ok = perm == NB_PERM_MEMBER ||
+         (perm == NB_PERM_COACH && (a->roles & (NB_ROLE_COACH | NB_ROLE_COORDINATOR))) ||
+         (perm == NB_PERM_COORDINATOR && (a->roles & NB_ROLE_COORDINATOR));
+  }
+  if (!ok) {
+    nb__req_error(req, 403, "forbidden", NULL,
+                  "Your role does not allow this.");
+    return NB_EPERM;
+  }
+  return 0;
 }

@@ -39,6 +39,14 @@ typedef struct nb_config {
   char plugin_dir[PATH_MAX];   /* where <name>.so files are */
   char plugin_assets[PATH_MAX]; /* where <name>/web/ UI folders are */
   json_t *plugins;        /* array of names to load, in order (owned) */
+  /* [auth] */
+  long session_idle_minutes; /* a session unused this long ends */
+  long session_max_days;     /* a session ends this long after sign-in */
+  long login_max_failures;   /* failed sign-ins per account (and 4x per
+                                address) within login_window before 429 */
+  long login_window_seconds;
+  long password_min_length;
+  long invite_valid_days;
   /* [limits] */
   nb_limits_t limits;
   /* [plugin.<name>] sections: {"<name>": {"key": "value"}} (owned) */

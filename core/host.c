@@ -60,19 +60,7 @@ static int h_req_query(nb_req_t *req, const char *name, char *buf,
 static const json_t *h_req_json(nb_req_t *req) { return req->json; }
 
 static int h_req_check(nb_req_t *req, const nb_param_t *schema) {
-  nb_app_t *app = req->app;
-  nb_json_limits_t lim = {app->cfg.limits.max_json_depth,
-                          app->cfg.limits.max_string,
-                          app->cfg.limits.max_keys};
-  nb_json_error_t err;
-  json_t *empty = req->json ? NULL : json_object();
-  int rc = nb__json_check(req->json ? req->json : empty, schema, &lim, &err);
-  json_decref(empty);
-  if (rc == 0)
-    return 0;
-  nb__req_error(req, 400, err.code, err.field[0] ? err.field : NULL, "%s",
-                err.message);
-  return NB_EINVAL;
+  return nb__req_check(req, schema);
 }
 
 /* ---- answers ---- */

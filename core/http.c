@@ -177,19 +177,100 @@ int nb__req_token(nb_req_t *req, int token, char *buf, size_t len) {
   return n < 0 ? NB_ENOENT : n;
 }
 
+int nb__req_custom(nb_req_t *req, const char *name, char *buf, size_t len) {
+  if (!req->wsi)
+    return NB_ENOENT;
+  int nlen = (int)strlen(name);
+  int total = lws_hdr_custom_length(req->wsi, name, nlen);
+  if (total <= 0)
+    return NB_ENOENT;
+  if ((size_t)total >= len)
+    return NB_ELIMIT;
+  int n = lws_hdr_custom_copy(req->wsi, buf, (int)len, name, nlen);
+  return n < 0 ? NB_ENOENT : n;
+}
+
 int nb__req_query(nb_req_t *req, const char *name, char *buf, size_t len) {
   char key[80];
   if (!req->wsi || snprintf(key, sizeof(key), "%s=", name) >= (int)sizeof(key))
     return NB_ENOENT;
-  /* lws copies at most len-1 bytes; a value that fills the buffer may have
-   * been cut, so one byte of headroom tells "fits" from "truncated". */
-  int n = lws_get_urlarg_by_name(req->wsi, key, buf, (int)len) ? 0 : -1;
-  if (n < 0)
+  /* lws copies the whole "name=value" fragment into buf and returns a
+   * pointer to the value inside it; move the value to the front. A value
+   * that fills the buffer may have been cut, so one byte of headroom tells
+   * "fits" from "truncated". */
+  const char *v = lws_get_urlarg_by_name(req->wsi, key, buf, (int)len);
+  if (!v) {
+    buf[0] = '\0'; /* lws leaves other fragments in buf */
     return NB_ENOENT;
-  size_t vl = strlen(buf);
-  if (vl + 1 >= len)
+  }
+  size_t vl = strlen(v);
+  if (strlen(buf) + 1 >= len)
     return NB_ELIMIT;
+  memmove(buf, v, vl + 1);
   return (int)vl;
+}
+
+int nb__req_check(nb_req_t *req, const nb_param_t *schema) {
+  nb_app_t *app = req->app;
+  nb_json_limits_t lim = {app->cfg.limits.max_json_depth,
+                          app->cfg.limits.max_string,
+                          app->cfg.limits.max_keys};
+  nb_json_error_t err;
+  json_t *empty = req->json ? NULL : json_object();
+  int rc = nb__json_check(req->json ? req->json : empty, schema, &lim, &err);
+  json_decref(empty);
+  if (rc == 0)
+    return 0;
+  nb__req_error(req, 400, err.code, err.field[0] ? err.field : NULL, "%s",
+                err.message);
+  return NB_EINVAL;
+}
+
+int nb__req_page(nb_req_t *req, long *limit, int64_t *cursor) {
+  char buf[32], *end;
+  const nb_limits_t *l = &req->app->cfg.limits;
+  *limit = l->page_size;
+  *cursor = 0;
+  int n = nb__req_query(req, "limit", buf, sizeof(buf));
+  if (n >= 0) {
+    long v = strtol(buf, &end, 10);
+    if (n == 0 || *end || v < 1 || v > l->max_page_size) {
+      nb__req_error(req, 400, "invalid", "limit",
+                    "limit must be a number from 1 to %ld.", l->max_page_size);
+      return NB_EINVAL;
+    }
+    *limit = v;
+  } else if (n == NB_ELIMIT) {
+    nb__req_error(req, 400, "invalid", "limit", "limit is too long.");
+    return NB_EINVAL;
+  }
+  n = nb__req_query(req, "cursor", buf, sizeof(buf));
+  if (n >= 0) {
+    long long v = strtoll(buf, &end, 10);
+    if (n == 0 || *end || v < 0) {
+      nb__req_error(req, 400, "invalid", "cursor",
+                    "cursor must be the next_cursor of the previous page.");
+      return NB_EINVAL;
+    }
+    *cursor = v;
+  } else if (n == NB_ELIMIT) {
+    nb__req_error(req, 400, "invalid", "cursor", "cursor is too long.");
+    return NB_EINVAL;
+  }
+  return 0;
+}
+
+int nb__req_page_answer(nb_req_t *req, json_t *rows, long limit) {
+  json_t *next = json_null();
+  if (json_array_size(rows) > (size_t)limit) {
+    json_array_remove(rows, (size_t)limit);
+    next = json_copy(
+        json_object_get(json_array_get(rows, (size_t)limit - 1), "id"));
+  }
+  json_t *body = json_pack("{s:O, s:o}", "items", rows, "next_cursor", next);
+  int rc = body ? nb__req_json(req, 200, body) : NB_ENOMEM;
+  json_decref(body);
+  return rc;
 }
 
 /* Call the matched handler; answer 500 if it failed without answering. */

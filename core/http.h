@@ -79,6 +79,23 @@ int nb__req_header(nb_req_t *req, const char *name, const char *value);
  * NB_ENOENT. */
 int nb__req_token(nb_req_t *req, int token, char *buf, size_t len);
 
+/* A header lws has no token for, by lower-case name with colon
+ * ("x-csrf-token:"). Returns its length, NB_ENOENT or NB_ELIMIT. */
+int nb__req_custom(nb_req_t *req, const char *name, char *buf, size_t len);
+
+/* Check the JSON body against `schema`; on failure answer 400 with the
+ * code and field, and return NB_EINVAL. */
+int nb__req_check(nb_req_t *req, const nb_param_t *schema);
+
+/* Read ?limit= (1..max_page_size, default page_size) and ?cursor= (the
+ * last id of the previous page). On a bad value answer 400, NB_EINVAL. */
+int nb__req_page(nb_req_t *req, long *limit, int64_t *cursor);
+
+/* Answer {"items": rows[0..limit), "next_cursor": id or null} where rows
+ * was queried with LIMIT limit+1 ordered by id after the cursor. Rows
+ * (borrowed) must have an "id". */
+int nb__req_page_answer(nb_req_t *req, json_t *rows, long limit);
+
 /* Query argument `name` decoded into buf: length, NB_ENOENT or NB_ELIMIT. */
 int nb__req_query(nb_req_t *req, const char *name, char *buf, size_t len);
 

@@ -30,7 +30,9 @@ void nb__log_set_level(int level) {
     threshold = level;
 }
 
-int nb__log_get_level(void) { return threshold; }
+int nb__log_get_level(void) {
+  return threshold;
+}
 
 int nb__log_level_parse(const char *s) {
   for (int i = NB_LOG_ERROR; s && i <= NB_LOG_DEBUG; i++)
@@ -59,8 +61,7 @@ static size_t utf8_len(const unsigned char *p) {
     return 3;
   }
   if (c >= 0xf0 && c <= 0xf4) {
-    if ((p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80 ||
-        (p[3] & 0xc0) != 0x80)
+    if ((p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80 || (p[3] & 0xc0) != 0x80)
       return 0;
     if ((c == 0xf0 && p[1] < 0x90) || (c == 0xf4 && p[1] >= 0x90))
       return 0;
@@ -70,7 +71,9 @@ static size_t utf8_len(const unsigned char *p) {
 }
 
 /* A byte that is escaped as \xNN wherever it appears in a line. */
-static int is_ctl(unsigned char c) { return c < 0x20 || c == 0x7f; }
+static int is_ctl(unsigned char c) {
+  return c < 0x20 || c == 0x7f;
+}
 
 static int needs_quotes(const unsigned char *v) {
   if (!*v)
@@ -169,23 +172,25 @@ static size_t format_line(char *line, int level, const char *msg,
 
   clock_gettime(CLOCK_REALTIME, &ts);
   gmtime_r(&ts.tv_sec, &tm);
-  int w = snprintf(line, body,
-                   "ts=%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ level=%s",
-                   tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                   tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000L,
-                   nb__log_level_name(level));
+  int w = snprintf(
+      line, body, "ts=%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ level=%s",
+      tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+      tm.tm_sec, ts.tv_nsec / 1000000L, nb__log_level_name(level));
   n = w < 0 ? 0 : (size_t)w < body ? (size_t)w : body - 1;
   line[n] = '\0';
   n = nb__log_kv(line, body, "msg", msg && *msg ? msg : "-");
   if (fmt && *fmt) {
     char extra[LINE_BYTES];
     w = vsnprintf(extra, sizeof(extra), fmt, ap);
-    if (w > 0) {
+    const char *e = extra;
+    while (w > 0 && *e == ' ') /* a leading nb__log_kv() space */
+      e++;
+    if (w > 0 && *e) {
       cut = (size_t)w >= sizeof(extra);
       if (n + 1 < body) {
         line[n++] = ' ';
         /* Escape only control bytes: the caller already formatted pairs. */
-        cut |= put_escaped(line, &n, body - 1, (unsigned char *)extra, 0);
+        cut |= put_escaped(line, &n, body - 1, (const unsigned char *)e, 0);
       } else {
         cut = 1;
       }

@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "admin.h"
 #include "app.h"
 #include "log.h"
 #include "nb_build_config.h"
@@ -26,6 +27,13 @@ static void usage(FILE *out) {
           "       nachbar backup --out FILE [OPTIONS]\n"
           "                                         consistent copy of the "
           "live database\n"
+          "       nachbar admin create-neighbourhood --slug SLUG --name NAME "
+          "[--region R]\n"
+          "       nachbar admin create-user --email E --name N [--role "
+          "coordinator|coach --hood SLUG] [--operator]\n"
+          "       nachbar admin reset-password --email E\n"
+          "                                         (password from "
+          "NACHBAR_PASSWORD, else generated and printed)\n"
           "       nachbar --version | --help\n"
           "\n"
           "Options:\n"
@@ -148,11 +156,28 @@ int main(int argc, char **argv) {
       {NULL, 0, NULL, 0},
   };
   opts_t o = {0};
+  int rc;
   const char *command = NULL;
   int first = 1;
   if (argc > 1 && argv[1][0] != '-') {
     command = argv[1];
     first = 2;
+  }
+  if (command && strcmp(command, "admin") == 0) {
+    /* Options of its own; only --config and --data are ours. */
+    for (int i = 2; i + 1 < argc; i++) {
+      if (strcmp(argv[i], "--config") == 0)
+        o.config = argv[i + 1];
+      else if (strcmp(argv[i], "--data") == 0)
+        o.data = argv[i + 1];
+    }
+    if (load_config(&app, &o)) {
+      nb__config_close(&app.cfg);
+      return 1;
+    }
+    rc = nb__admin_main(&app, argc - 2, argv + 2);
+    nb__config_close(&app.cfg);
+    return rc;
   }
   optind = first;
   int c;
@@ -170,7 +195,6 @@ int main(int argc, char **argv) {
     }
   }
 
-  int rc;
   if (command && strcmp(command, "check-config") == 0) {
     if (optind != argc - 1) {
       fprintf(stderr, "Usage: nachbar check-config FILE\n");

@@ -7,12 +7,15 @@
 
 #include <stdlib.h>
 
+#include "account.h"
+#include "demo.h"
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
 #include "migrate.h"
 #include "nb_build_config.h"
 #include "plugins.h"
+#include "tenancy.h"
 #include "ws.h"
 
 static int healthz(nb_req_t *req, void *ud) {
@@ -93,10 +96,8 @@ int nb__routes_add(nb_app_t *app) {
     if (rc)
       return rc;
   }
-  return 0;
+  int rc = nb__account_routes(app);
+  return rc ? rc : nb__tenancy_routes(app);
 }
 
-void nb__routes_demo(nb_app_t *app) {
-  nb__log(NB_LOG_INFO, "demo", "plugins=%d",
-          app->plugins ? app->plugins->active : 0);
-}
+void nb__routes_demo(nb_app_t *app) { nb__demo_seed(app); }

@@ -1,0 +1,193 @@
+/*
+ * Neighbourhoods, the firm directory and the people list over HTTP.
+ *
+ * Every query here is scoped by the hood the router's permission check
+ * resolved (nb_auth_t.hood_id), never by an id from the client alone, so
+ * nothing of another neighbourhood can be named into an answer.
+ */
+#include "tenancy.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth.h"
+#include "http.h"
+
+static int answer_rows(nb_req_t *req, int rc, json_t *rows, long limit) {
+  if (rc)
+    return rc;
+  rc = nb__req_page_answer(req, rows, limit);
+  json_decref(rows);
+  return rc;
+}
+
+/* Neighbourhoods the person belongs to; an operator sees all. */
+static int hoods(nb_req_t *req, void *ud) {
+  nb_app_t *app = ud;
+  nb_auth_t *a = nb__auth_of(req);
+  long limit;
+  int64_t cursor;
+  if (nb__req_page(req, &limit, &cursor))
+    return 0;
+  json_t *rows = NULL;
+  json_t *p = json_pack("[I, I, I, I]", (json_int_t)a->person_id,
+                        (json_int_t)a->is_operator, (json_int_t)cursor,
+                        (json_int_t)limit + 1);
+  int rc = nb__db_query(
+      app->db,
+      "SELECT id, slug, name, region, description, timezone FROM nb_hoods "
+      "WHERE (?2 OR id IN (SELECT hood_id FROM nb_hood_roles WHERE "
+      "person_id = ?1 UNION SELECT f.hood_id FROM nb_memberships m JOIN "
+      "nb_firms f ON f.id = m.firm_id WHERE m.person_id = ?1)) AND id > ?3 "
+      "ORDER BY id LIMIT ?4",
+      p, &rows);
+  json_decref(p);
+  return answer_rows(req, rc, rows, limit);
+}
+
+static const char firm_columns[] =
+    "f.id, f.name, f.sector, f.size, f.address, f.profile, f.offers, "
+    "json(f.tags) AS tags, (SELECT display_name FROM nb_people WHERE id = "
+    "f.contact_person_id AND deleted_at IS NULL) AS contact";
+
+/* Tags are stored as JSON text; answer them as a JSON array. */
+static void parse_tags(json_t *rows) {
+  size_t i;
+  json_t *r;
+  json_array_foreach(rows, i, r) {
+    const char *t = json_string_value(json_object_get(r, "tags"));
+    json_t *v = t ? json_loads(t, 0, NULL) : NULL;
+    json_object_set_new(r, "tags", v ? v : json_array());
+  }
+}
+
+/* The firm directory: ?q= searches name, sector, profile, offers, tags
+ * ("who here can help with …"). */
+static int firms(nb_req_t *req, void *ud) {
+  nb_app_t *app = ud;
+  nb_auth_t *a = nb__auth_of(req);
+  long limit;
+  int64_t cursor;
+  char q[128] = "";
+  if (nb__req_page(req, &limit, &cursor))
+    return 0;
+  if (nb__req_query(req, "q", q, sizeof(q)) == NB_ELIMIT)
+    return nb__req_error(req, 400, "invalid", "q",
+                         "q must be at most 126 characters.");
+  char sql[1024];
+  snprintf(sql, sizeof(sql),
+           "SELECT %s FROM nb_firms f WHERE f.hood_id = ?1 AND f.id > ?2 "
+           "AND (?3 = '' OR instr(lower(f.name || ' ' || f.sector || ' ' || "
+           "f.profile || ' ' || f.offers || ' ' || f.tags), lower(?3)) > 0) "
+           "ORDER BY f.id LIMIT ?4",
+           firm_columns);
+  json_t *rows = NULL;
+  json_t *p = json_pack("[I, I, s, I]", (json_int_t)a->hood_id,
+                        (json_int_t)cursor, q, (json_int_t)limit + 1);
+  int rc = nb__db_query(app->db, sql, p, &rows);
+  json_decref(p);
+  if (rc == 0)
+    parse_tags(rows);
+  return answer_rows(req, rc, rows, limit);
+}
+
+static int firm(nb_req_t *req, void *ud) {
+  nb_app_t *app = ud;
+  nb_auth_t *a = nb__auth_of(req);
+  char *end, sql[512];
+  long long id = strtoll(nb__match_param(&req->match, "id"), &end, 10);
+  if (*end || id <= 0)
+    return nb__req_error(req, 400, "invalid", "id", "id must be a number.");
+  snprintf(sql, sizeof(sql),
+           "SELECT %s FROM nb_firms f WHERE f.id = ?1 AND f.hood_id = ?2",
+           firm_columns);
+  json_t *rows = NULL, *staff = NULL;
+  json_t *p = json_pack("[I, I]", (json_int_t)id, (json_int_t)a->hood_id);
+  int rc = nb__db_query(app->db, sql, p, &rows);
+  if (rc == 0 && json_array_size(rows) == 1)
+    rc = nb__db_query(app->db,
+                      "SELECT p.id, p.display_name, m.role FROM nb_memberships m "
+                      "JOIN nb_people p ON p.id = m.person_id JOIN nb_firms f "
+                      "ON f.id = m.firm_id WHERE m.firm_id = ?1 AND "
+                      "f.hood_id = ?2 AND p.deleted_at IS NULL "
+                      "ORDER BY p.display_name",
+                      p, &staff);
+  json_decref(p);
+  if (rc) {
+    json_decref(rows);
+    return rc;
+  }
+  if (json_array_size(rows) != 1) {
+    json_decref(rows);
+    return nb__req_error(req, 404, "not_found", NULL, "There is no such firm.");
+  }
+  parse_tags(rows);
+  json_t *body = json_array_get(rows, 0);
+  json_object_set_new(body, "people", staff);
+  rc = nb__req_json(req, 200, body);
+  json_decref(rows);
+  return rc;
+}
+
+/* Everyone in the hood with their firms and roles (coordinators). */
+static int people(nb_req_t *req, void *ud) {
+  nb_app_t *app = ud;
+  nb_auth_t *a = nb__auth_of(req);
+  long limit;
+  int64_t cursor;
+  if (nb__req_page(req, &limit, &cursor))
+    return 0;
+  json_t *rows = NULL;
+  json_t *p = json_pack("[I, I, I]", (json_int_t)a->hood_id,
+                        (json_int_t)cursor, (json_int_t)limit + 1);
+  int rc = nb__db_query(
+      app->db,
+      "SELECT p.id, p.email, p.display_name, p.locale, "
+      "(p.password_hash IS NOT NULL) AS active, "
+      "(SELECT json_group_array(json_object('id', f.id, 'name', f.name, "
+      "'role', m.role)) FROM nb_memberships m JOIN nb_firms f ON "
+      "f.id = m.firm_id WHERE m.person_id = p.id AND f.hood_id = ?1) AS firms, "
+      "(SELECT json_group_array(role) FROM nb_hood_roles r WHERE "
+      "r.person_id = p.id AND r.hood_id = ?1) AS roles "
+      "FROM nb_people p WHERE p.deleted_at IS NULL AND p.id > ?2 AND p.id IN "
+      "(SELECT person_id FROM nb_hood_roles WHERE hood_id = ?1 UNION "
+      "SELECT m.person_id FROM nb_memberships m JOIN nb_firms f ON "
+      "f.id = m.firm_id WHERE f.hood_id = ?1) ORDER BY p.id LIMIT ?3",
+      p, &rows);
+  json_decref(p);
+  if (rc == 0) {
+    size_t i;
+    json_t *r;
+    json_array_foreach(rows, i, r) {
+      const char *keys[] = {"firms", "roles"};
+      for (int k = 0; k < 2; k++) {
+        json_t *v = json_loads(json_string_value(json_object_get(r, keys[k])),
+                               0, NULL);
+        json_object_set_new(r, keys[k], v ? v : json_array());
+      }
+      json_object_set_new(r, "active", json_boolean(json_integer_value(
+                                           json_object_get(r, "active"))));
+    }
+  }
+  return answer_rows(req, rc, rows, limit);
+}
+
+int nb__tenancy_routes(nb_app_t *app) {
+  static const struct {
+    const char *method, *pattern;
+    int perm;
+    nb_route_fn fn;
+  } routes[] = {
+      {"GET", "/api/v1/hoods", NB_PERM_SIGNED_IN, hoods},
+      {"GET", "/api/v1/n/:hood/firms", NB_PERM_MEMBER, firms},
+      {"GET", "/api/v1/n/:hood/firms/:id", NB_PERM_MEMBER, firm},
+      {"GET", "/api/v1/n/:hood/people", NB_PERM_COORDINATOR, people},
+  };
+  for (size_t i = 0; i < sizeof(routes) / sizeof(*routes); i++) {
+    int rc = nb__router_add(app->router, routes[i].method, routes[i].pattern,
+                            routes[i].perm, routes[i].fn, app, NULL);
+    if (rc)
+      return rc;
+  }
+  return 0;
+}
