@@ -14,7 +14,9 @@
 #include <time.h>
 
 #include "http.h"
+#include "hood_plugins.h"
 #include "log.h"
+#include "plugins.h"
 
 void nb__auth_random(char *out, size_t len, size_t bytes) {
   unsigned char raw[64];
@@ -265,6 +267,25 @@ static int csrf_ok(nb_req_t *req, nb_auth_t *a, const char **why) {
   return 1;
 }
 
+int nb__auth_allows(const nb_auth_t *a, int perm) {
+  switch (perm) {
+  case NB_PERM_PUBLIC:
+    return 1;
+  case NB_PERM_SIGNED_IN:
+    return a->person_id != 0;
+  case NB_PERM_OPERATOR:
+    return a->person_id && a->is_operator;
+  case NB_PERM_MEMBER:
+    return a->person_id && nb__auth_is_member(a);
+  case NB_PERM_COACH:
+    return a->person_id && (a->roles & (NB_ROLE_COACH | NB_ROLE_COORDINATOR));
+  case NB_PERM_COORDINATOR:
+    return a->person_id && (a->roles & NB_ROLE_COORDINATOR);
+  default:
+    return 0;
+  }
+}
+
 int nb__auth_check(nb_req_t *req, int perm) {
   nb_auth_t *a = nb__auth_of(req);
   const char *why = NULL;
@@ -300,26 +321,22 @@ int nb__auth_check(nb_req_t *req, int perm) {
                   "This token may only read. Create one with scope write.");
     return NB_EPERM;
   }
-  int ok;
-  switch (perm) {
-  case NB_PERM_SIGNED_IN:
-    ok = 1;
-    break;
-  case NB_PERM_OPERATOR:
-    ok = a->is_operator;
-    break;
-  default:
+  if (perm >= NB_PERM_MEMBER && perm <= NB_PERM_COORDINATOR &&
+      (!hood || !nb__auth_is_member(a))) {
     /* Neighbourhood levels: outsiders learn nothing, not even that the
      * neighbourhood exists. */
-    if (!hood || !nb__auth_is_member(a)) {
-      nb__req_error(req, 404, "not_found", NULL,
-                    "There is nothing at this address.");
-      return NB_EPERM;
-    }
-    ok = perm == NB_PERM_MEMBER ||
-         (perm == NB_PERM_COACH && (a->roles & (NB_ROLE_COACH | NB_ROLE_COORDINATOR))) ||
-         (perm == NB_PERM_COORDINATOR && (a->roles & NB_ROLE_COORDINATOR));
+    nb__req_error(req, 404, "not_found", NULL,
+                  "There is nothing at this address.");
+    return NB_EPERM;
   }
+  if (hood && req->route && req->route->owner &&
+      !nb__hood_plugin_enabled(req->app, a->hood_id,
+                               nb__plugin_name(req->route->owner))) {
+    nb__req_error(req, 404, "not_found", NULL,
+                  "This feature is switched off in this neighbourhood.");
+    return NB_EPERM;
+  }
+  int ok = nb__auth_allows(a, perm);
   if (!ok) {
     nb__req_error(req, 403, "forbidden", NULL,
                   "Your role does not allow this.");

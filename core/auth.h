@@ -47,6 +47,9 @@ int nb__auth_check(nb_req_t *req, int perm);
  * successful nb__auth_check. */
 nb_auth_t *nb__auth_of(nb_req_t *req);
 
+/* 1 when `a` holds `perm` (no answer, no side effect). */
+int nb__auth_allows(const nb_auth_t *a, int perm);
+
 /* 1 when auth is a member of its hood (a firm there, or a role). */
 int nb__auth_is_member(const nb_auth_t *a);
 

@@ -64,7 +64,8 @@ static const char *const level_choices[] = {"error", "warn", "info", "debug",
 #define AT(member)                                                             \
   offsetof(nb_config_t, member), sizeof(((nb_config_t *)0)->member)
 
-/* Every key there is. Order is the order of conf/nachbar.conf. */
+/* Every key there is, in the order of conf/nachbar.conf; the keys of one
+ * section stay together (check_section() lists sections from this). */
 static const option_t options[] = {
     {"server", "listen", T_LISTEN, "127.0.0.1", NULL, 0, 0, AT(listen_addr),
      NULL,
@@ -162,10 +163,15 @@ static int check_section(const char *section, char *why, size_t wlen) {
   }
   if (known_section(section))
     return 0;
-  snprintf(why, wlen,
-           "%s; the sections are [server], [database], "
-           "[plugins], [limits] and [plugin.NAME]",
-           *section ? "unknown section" : "key outside of any [section]");
+  /* List the sections from the table, so a new one is never left out. */
+  size_t n = (size_t)snprintf(why, wlen, "%s; the sections are",
+                              *section ? "unknown section"
+                                       : "key outside of any [section]");
+  for (size_t i = 0; i < N_OPTIONS && n < wlen; i++)
+    if (i == 0 || strcmp(options[i].section, options[i - 1].section) != 0)
+      n += (size_t)snprintf(why + n, wlen - n, " [%s],", options[i].section);
+  if (n < wlen)
+    snprintf(why + n, wlen - n, " [plugin.NAME]");
   return NB_EINVAL;
 }
 

@@ -13,6 +13,7 @@
 
 #include "log.h"
 #include "password.h"
+#include "plugins.h"
 
 #define DEMO_HOOD "peiner-strasse"
 #define DEMO_PASSWORD_DEFAULT "nachbar-demo"
@@ -104,7 +105,7 @@ static int add_person(nb_db_t *db, const char *email, const char *name,
   return rc;
 }
 
-static int seed(nb_db_t *db, const char *hash) {
+static int seed(nb_db_t *db, const char *hash, json_t *info) {
   int64_t hood = 0, pid = 0, fid = 0;
   int rc = nb__db_exec(db,
                        "INSERT INTO nb_hoods(slug, name, region, description) "
@@ -114,6 +115,11 @@ static int seed(nb_db_t *db, const char *hash) {
                        NULL, NULL, &hood);
   if (rc)
     return rc;
+  json_object_set_new(info, "hood_id", json_integer(hood));
+  json_object_set_new(info, "hood", json_string(DEMO_HOOD));
+  json_t *jfirms = json_array(), *jpeople = json_array();
+  json_object_set_new(info, "firms", jfirms);
+  json_object_set_new(info, "people", jpeople);
   static const struct {
     const char *email, *name, *role;
   } staff[] = {
@@ -123,6 +129,10 @@ static int seed(nb_db_t *db, const char *hash) {
   for (size_t i = 0; i < 2; i++) {
     if ((rc = add_person(db, staff[i].email, staff[i].name, hash, &pid)))
       return rc;
+    json_array_append_new(jpeople, json_pack("{s:I, s:s, s:s, s:n}", "id",
+                                             (json_int_t)pid, "email",
+                                             staff[i].email, "role",
+                                             staff[i].role, "firm_id"));
     json_t *p = json_pack("[I, I, s]", (json_int_t)pid, (json_int_t)hood,
                           staff[i].role);
     rc = nb__db_exec(db,
@@ -145,12 +155,20 @@ static int seed(nb_db_t *db, const char *hash) {
     json_decref(p);
     if (rc)
       return rc;
+    json_array_append_new(jfirms, json_pack("{s:I, s:s, s:s}", "id",
+                                            (json_int_t)fid, "name", f->name,
+                                            "key", f->key));
     const char *names[2] = {f->admin, f->member};
     for (int k = 0; k < 2; k++) {
       char email[128];
       demo_email(email, sizeof(email), names[k], f->key);
       if ((rc = add_person(db, email, names[k], hash, &pid)))
         return rc;
+      json_array_append_new(jpeople,
+                            json_pack("{s:I, s:s, s:s, s:I}", "id",
+                                      (json_int_t)pid, "email", email, "role",
+                                      k == 0 ? "admin" : "member", "firm_id",
+                                      (json_int_t)fid));
       p = json_pack("[I, I, s]", (json_int_t)pid, (json_int_t)fid,
                     k == 0 ? "admin" : "member");
       rc = nb__db_exec(db,
@@ -190,7 +208,15 @@ int nb__demo_seed(nb_app_t *app) {
       return NB_ENOMEM;
     if ((rc = nb__db_begin(app->db)))
       return rc;
-    rc = seed(app->db, hash);
+    json_t *info = json_object();
+    rc = info ? seed(app->db, hash, info) : NB_ENOMEM;
+    /* Then each plugin's demo content, in the same transaction. */
+    for (nb_plugin_t *p = app->plugins ? app->plugins->head : NULL; !rc && p;
+         p = p->next)
+      if (p->state == NB_PLUGIN_ACTIVE && p->demo_fn &&
+          (rc = p->demo_fn(p, info)))
+        nb__log(NB_LOG_ERROR, "demo_failed", "plugin=%s rc=%d", p->name, rc);
+    json_decref(info);
     if (rc) {
       nb__log(NB_LOG_ERROR, "demo_failed", "error=\"%s\"",
               nb__db_errmsg(app->db));

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
+#include "auth.h"
 #include "http.h"
 #include "jsonv.h"
 #include "log.h"
@@ -359,6 +361,61 @@ static int h_post(nb_plugin_t *self, nb_cb_fn cb, void *ud) {
 
 static const char *h_plugin_name(nb_plugin_t *self) { return self->name; }
 
+/* ---- identity, audit, privacy, demo ---- */
+
+static int h_req_who(nb_req_t *req, nb_who_t *who) {
+  nb_auth_t *a = nb__auth_of(req);
+  memset(who, 0, sizeof(*who));
+  if (!a)
+    return NB_ENOMEM;
+  who->hood_id = a->hood_id;
+  who->hood = a->hood[0] ? a->hood : NULL;
+  if (!a->person_id)
+    return NB_ENOENT;
+  who->person_id = a->person_id;
+  who->display_name = a->display_name;
+  who->locale = a->locale;
+  who->is_member = nb__auth_is_member(a);
+  who->is_coach = (a->roles & (NB_ROLE_COACH | NB_ROLE_COORDINATOR)) != 0;
+  who->is_coordinator = (a->roles & NB_ROLE_COORDINATOR) != 0;
+  who->is_operator = a->is_operator;
+  who->nfirms = a->nfirms;
+  who->firms = a->firms;
+  who->firm_admin = a->firm_admin;
+  return 0;
+}
+
+static int h_req_may(nb_req_t *req, int perm) {
+  nb_auth_t *a = nb__auth_of(req);
+  return a && nb__auth_allows(a, perm);
+}
+
+static int h_audit(nb_plugin_t *self, nb_req_t *req, const char *action,
+                   const char *object_type, const char *object_id,
+                   const json_t *detail) {
+  nb_auth_t *a = req ? nb__auth_of(req) : NULL;
+  if (!action || !*action)
+    return NB_EINVAL;
+  return nb__audit(self->app, a ? a->hood_id : 0, a ? a->person_id : 0,
+                   self->name, action, object_type, object_id, detail);
+}
+
+static int h_privacy_add(nb_plugin_t *self, nb_export_fn export_fn,
+                         nb_erase_fn erase_fn) {
+  if (!export_fn || !erase_fn)
+    return NB_EINVAL;
+  self->export_fn = export_fn;
+  self->erase_fn = erase_fn;
+  return 0;
+}
+
+static int h_demo_add(nb_plugin_t *self, nb_demo_fn fn) {
+  if (!fn)
+    return NB_EINVAL;
+  self->demo_fn = fn;
+  return 0;
+}
+
 static const nb_host_t host = {
     .size = sizeof(nb_host_t),
     .abi_major = NB_ABI_MAJOR,
@@ -392,6 +449,11 @@ static const nb_host_t host = {
     .timer_stop = h_timer_stop,
     .post = h_post,
     .plugin_name = h_plugin_name,
+    .req_who = h_req_who,
+    .req_may = h_req_may,
+    .audit = h_audit,
+    .privacy_add = h_privacy_add,
+    .demo_add = h_demo_add,
 };
 
 const nb_host_t *nb__host(void) { return &host; }

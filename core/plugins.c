@@ -53,6 +53,10 @@ static void refuse(nb_plugin_t *p, const char *why, const char *fmt, ...) {
   p->state = NB_PLUGIN_REFUSED;
 }
 
+const char *nb__plugin_name(const void *plugin) {
+  return ((const nb_plugin_t *)plugin)->name;
+}
+
 nb_plugin_t *nb__plugins_find(nb_app_t *app, const char *name) {
   for (nb_plugin_t *p = app->plugins ? app->plugins->head : NULL; p;
        p = p->next)
@@ -181,6 +185,13 @@ static void start_one(nb_app_t *app, nb_plugin_t *p) {
   }
   p->state = NB_PLUGIN_ACTIVE; /* registrations need an active owner */
   int rc = p->desc->init(p, nb__host(), conf);
+  if (rc == 0 && (!p->export_fn || !p->erase_fn)) {
+    nb__plugin_rollback(p);
+    refuse(p, "no_privacy_callbacks",
+           "init did not call privacy_add: every plugin must be able to "
+           "export and erase a person's data");
+    return;
+  }
   if (rc != 0) {
     if (p->in_tx)
       nb__db_rollback(app->db);
@@ -259,6 +270,9 @@ void nb__plugin_rollback(nb_plugin_t *p) {
   nb__host_timers_stop(p);
   free(p->ui_module);
   p->ui_module = NULL;
+  p->export_fn = NULL;
+  p->erase_fn = NULL;
+  p->demo_fn = NULL;
 }
 
 static void stop_rec(nb_app_t *app, nb_plugin_t *p) {

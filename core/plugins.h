@@ -25,6 +25,9 @@ struct nb_plugin {
   nb_timer_t *timers;  /* running timers, for rollback */
   int in_tx;           /* a transaction opened by this plugin */
   long pending_work;
+  nb_export_fn export_fn; /* GDPR callbacks (required) */
+  nb_erase_fn erase_fn;
+  nb_demo_fn demo_fn;     /* optional */
   struct nb_plugin *next;
 };
 
@@ -47,6 +50,9 @@ void nb__plugins_close(nb_app_t *app);
 
 /* Remove everything `p` registered (routes, topics, ops, timers, UI). */
 void nb__plugin_rollback(nb_plugin_t *p);
+
+/* The name of a plugin (route owners are opaque elsewhere). */
+const char *nb__plugin_name(const void *plugin);
 
 /* Find an active plugin by name, or NULL. */
 nb_plugin_t *nb__plugins_find(nb_app_t *app, const char *name);

@@ -8,6 +8,9 @@
 #include <stdlib.h>
 
 #include "account.h"
+#include "audit.h"
+#include "hood_plugins.h"
+#include "privacy.h"
 #include "demo.h"
 #include "http.h"
 #include "log.h"
@@ -97,7 +100,10 @@ int nb__routes_add(nb_app_t *app) {
       return rc;
   }
   int rc = nb__account_routes(app);
-  return rc ? rc : nb__tenancy_routes(app);
+  rc = rc ? rc : nb__tenancy_routes(app);
+  rc = rc ? rc : nb__audit_routes(app);
+  rc = rc ? rc : nb__hood_plugins_routes(app);
+  return rc ? rc : nb__privacy_routes(app);
 }
 
 void nb__routes_demo(nb_app_t *app) { nb__demo_seed(app); }

@@ -117,6 +117,40 @@ typedef int (*nb_route_fn)(nb_req_t *req, void *ud);
 /* WebSocket operation handler: `msg` is the validated message (borrowed). */
 typedef int (*nb_ws_op_fn)(nb_conn_t *conn, const json_t *msg, void *ud);
 
+/*
+ * Who makes a request, in the route's neighbourhood (host->req_who). All
+ * pointers are borrowed and valid until the request is answered.
+ */
+typedef struct nb_who {
+  int64_t person_id;        /* 0 when nobody is signed in */
+  const char *display_name;
+  const char *locale;       /* "de" or "en" */
+  int64_t hood_id;          /* 0 when the route has no :hood */
+  const char *hood;         /* the :hood slug, or NULL */
+  int is_member;            /* belongs to the hood (a firm there or a role) */
+  int is_coach;             /* coach or coordinator in the hood */
+  int is_coordinator;
+  int is_operator;
+  int nfirms;               /* the person's firms in the hood */
+  const int64_t *firms;
+  const int *firm_admin;    /* firm_admin[i]: admin of firms[i] */
+} nb_who_t;
+
+/* GDPR callbacks (host->privacy_add). export: everything the plugin
+ * stores about `person_id` as a new JSON value (or NULL for nothing).
+ * erase: remove or anonymise it; when `delete_content` is 0 the person's
+ * contributions stay for the neighbourhood but must no longer name them.
+ * Return 0 or a negative code (the whole erase is then rolled back). */
+typedef json_t *(*nb_export_fn)(nb_plugin_t *self, int64_t person_id);
+typedef int (*nb_erase_fn)(nb_plugin_t *self, int64_t person_id,
+                           int delete_content);
+
+/* Demo content hook (host->demo_add): called in one transaction with
+ * --demo after the core created the demo neighbourhood. `demo` (borrowed)
+ * is {"hood_id", "hood", "firms": [{"id","name","key"}], "people":
+ * [{"id","email","role","firm_id"}]}. */
+typedef int (*nb_demo_fn)(nb_plugin_t *self, const json_t *demo);
+
 typedef void (*nb_cb_fn)(void *ud);
 typedef void (*nb_done_fn)(void *ud, int status);
 
@@ -256,6 +290,28 @@ struct nb_host {
 
   /* ---- about the plugin itself ---- */
   const char *(*plugin_name)(nb_plugin_t *self);
+
+  /* ---- identity, audit, privacy, demo ---- */
+  /* Fill *who for the request. Returns 0, or NB_ENOENT when nobody is
+   * signed in (who->person_id is then 0). */
+  int (*req_who)(nb_req_t *req, nb_who_t *who);
+  /* 1 when the requester holds `perm` (enum nb_perm) in the route's
+   * neighbourhood, else 0: for decisions inside a handler ("coaches see
+   * private problems"). */
+  int (*req_may)(nb_req_t *req, int perm);
+  /* Append to the audit log coordinators read: the request's person did
+   * `action` ("problem.comment_hidden") on object_type/object_id, with
+   * `detail` (borrowed, may be NULL). Call it in the same transaction as
+   * the change. */
+  int (*audit)(nb_plugin_t *self, nb_req_t *req, const char *action,
+               const char *object_type, const char *object_id,
+               const json_t *detail);
+  /* Register the GDPR callbacks. Required: a plugin whose init returns
+   * without registering them is refused (reason=no_privacy_callbacks). */
+  int (*privacy_add)(nb_plugin_t *self, nb_export_fn export_fn,
+                     nb_erase_fn erase_fn);
+  /* Register demo content (optional). */
+  int (*demo_add)(nb_plugin_t *self, nb_demo_fn fn);
 };
 
 /* True when `host` has member `m` (for plugins built against a newer minor). */

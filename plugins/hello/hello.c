@@ -171,6 +171,35 @@ static void tick(void *ud) {
   json_decref(rows);
 }
 
+/* Greetings are anonymous public notes: nothing here names a person, so
+ * there is nothing to export or erase. */
+static json_t *export_person(nb_plugin_t *plugin, int64_t person_id) {
+  (void)plugin;
+  (void)person_id;
+  return json_array();
+}
+static int erase_person(nb_plugin_t *plugin, int64_t person_id,
+                        int delete_content) {
+  (void)plugin;
+  (void)person_id;
+  (void)delete_content;
+  return 0;
+}
+
+/* Demo content: one greeting from the first demo firm. */
+static int demo(nb_plugin_t *plugin, const json_t *info) {
+  const char *firm = json_string_value(
+      json_object_get(json_array_get(json_object_get(info, "firms"), 0), "name"));
+  json_t *p = json_pack("{s:s, s:s}", "name", firm ? firm : "nachbar",
+                        "message", "Moin, Nachbarn!");
+  int rc = host->db_exec(plugin,
+                         "INSERT INTO hello_greetings(name, message) "
+                         "VALUES (:name, :message)",
+                         p, NULL, NULL);
+  json_decref(p);
+  return rc;
+}
+
 static int init(nb_plugin_t *plugin, const nb_host_t *h, const json_t *config) {
   host = h;
   self = plugin;
@@ -189,6 +218,8 @@ static int init(nb_plugin_t *plugin, const nb_host_t *h, const json_t *config) {
   rc = rc ? rc : host->ws_op_add(self, "hello.echo", echo_schema, NB_PERM_PUBLIC, ws_echo, NULL);
   rc = rc ? rc : host->ui_add(self, "index.js");
   rc = rc ? rc : host->timer_start(self, 0, 60000, tick, NULL, NULL);
+  rc = rc ? rc : host->privacy_add(self, export_person, erase_person);
+  rc = rc ? rc : host->demo_add(self, demo);
   return rc;
 }
 

@@ -156,6 +156,8 @@ static void unknown_section(void **state) {
       load_text(&c, "# hi\n\n[sever]\n[server]\nport = 1\n", err, sizeof(err)),
       NB_EINVAL);
   assert_err(err, 3, "[sever]", "unknown section");
+  assert_non_null(strstr(err, "[server], [database],")); /* what exists */
+  assert_non_null(strstr(err, "[plugin.NAME]"));
   nb__config_close(&c);
 
   assert_int_equal(load_text(&c, "port = 1\n", err, sizeof(err)), NB_EINVAL);
