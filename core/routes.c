@@ -10,6 +10,7 @@
 #include "account.h"
 #include "audit.h"
 #include "hood_plugins.h"
+#include "invites.h"
 #include "privacy.h"
 #include "demo.h"
 #include "http.h"
@@ -103,6 +104,7 @@ int nb__routes_add(nb_app_t *app) {
   rc = rc ? rc : nb__tenancy_routes(app);
   rc = rc ? rc : nb__audit_routes(app);
   rc = rc ? rc : nb__hood_plugins_routes(app);
+  rc = rc ? rc : nb__invites_routes(app);
   return rc ? rc : nb__privacy_routes(app);
 }
 
