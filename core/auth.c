@@ -50,17 +50,14 @@ static void set_person(nb_auth_t *a, const json_t *row) {
            json_string_value(json_object_get(row, "locale")));
 }
 
-/* The value of cookie `name` from the Cookie header, or NB_ENOENT. */
-static int cookie_value(nb_req_t *req, const char *name, char *out,
+/* The value of cookie `name` in a Cookie header, or NB_ENOENT. */
+static int cookie_value(const char *hdr, const char *name, char *out,
                         size_t len) {
-  char hdr[4096];
-  if (nb__req_token(req, WSI_TOKEN_HTTP_COOKIE, hdr, sizeof(hdr)) <= 0)
-    return NB_ENOENT;
   size_t nl = strlen(name);
-  for (char *p = hdr; p && *p;) {
+  for (const char *p = hdr; p && *p;) {
     p += strspn(p, " ;");
     if (strncmp(p, name, nl) == 0 && p[nl] == '=') {
-      char *v = p + nl + 1;
+      const char *v = p + nl + 1;
       size_t vl = strcspn(v, ";");
       if (vl >= len)
         return NB_ELIMIT;
@@ -73,8 +70,8 @@ static int cookie_value(nb_req_t *req, const char *name, char *out,
   return NB_ENOENT;
 }
 
-static void resolve_token(nb_req_t *req, nb_auth_t *a, const char *token) {
-  nb_db_t *db = req->app->db;
+static void resolve_token(nb_app_t *app, nb_auth_t *a, const char *token) {
+  nb_db_t *db = app->db;
   char hash[65];
   json_t *rows = NULL, *params;
   nb__auth_hash(token, hash);
@@ -103,8 +100,7 @@ static void resolve_token(nb_req_t *req, nb_auth_t *a, const char *token) {
   json_decref(rows);
 }
 
-static void resolve_session(nb_req_t *req, nb_auth_t *a, const char *sid) {
-  nb_app_t *app = req->app;
+static void resolve_session(nb_app_t *app, nb_auth_t *a, const char *sid) {
   json_t *rows = NULL, *params;
   int64_t now = (int64_t)time(NULL);
   nb__auth_hash(sid, a->session_hash);
@@ -143,8 +139,8 @@ static void resolve_session(nb_req_t *req, nb_auth_t *a, const char *sid) {
 
 /* Roles and firms of the signed-in person in hood `slug`. 0 when the hood
  * exists, NB_ENOENT when it does not. */
-static int load_hood(nb_req_t *req, nb_auth_t *a, const char *slug) {
-  nb_db_t *db = req->app->db;
+int nb__auth_load_hood(nb_app_t *app, nb_auth_t *a, const char *slug) {
+  nb_db_t *db = app->db;
   json_t *rows = NULL, *params = json_pack("[s]", slug);
   int rc = nb__db_query(db, "SELECT id FROM nb_hoods WHERE slug = ?1", params,
                         &rows);
@@ -191,19 +187,27 @@ static int load_hood(nb_req_t *req, nb_auth_t *a, const char *slug) {
   return 0;
 }
 
+void nb__auth_resolve(nb_app_t *app, const char *authorization,
+                      const char *cookie, nb_auth_t *a) {
+  char sid[128];
+  a->resolved = 1;
+  if (authorization && strncasecmp(authorization, "Bearer ", 7) == 0)
+    resolve_token(app, a, authorization + 7);
+  else if (cookie &&
+           cookie_value(cookie, NB_SESSION_COOKIE, sid, sizeof(sid)) > 0)
+    resolve_session(app, a, sid);
+}
+
 nb_auth_t *nb__auth_of(nb_req_t *req) {
   if (!req->auth && !(req->auth = calloc(1, sizeof(nb_auth_t))))
     return NULL;
   nb_auth_t *a = req->auth;
   if (a->resolved)
     return a;
-  a->resolved = 1;
-  char buf[512];
-  if (nb__req_token(req, WSI_TOKEN_HTTP_AUTHORIZATION, buf, sizeof(buf)) > 7 &&
-      strncasecmp(buf, "Bearer ", 7) == 0)
-    resolve_token(req, a, buf + 7);
-  else if (cookie_value(req, NB_SESSION_COOKIE, buf, sizeof(buf)) > 0)
-    resolve_session(req, a, buf);
+  char authz[512], cookie[4096];
+  int ha = nb__req_token(req, WSI_TOKEN_HTTP_AUTHORIZATION, authz, sizeof(authz)) > 0;
+  int hc = nb__req_token(req, WSI_TOKEN_HTTP_COOKIE, cookie, sizeof(cookie)) > 0;
+  nb__auth_resolve(req->app, ha ? authz : NULL, hc ? cookie : NULL, a);
   return a;
 }
 
@@ -302,7 +306,7 @@ int nb__auth_check(nb_req_t *req, int perm) {
     return NB_EPERM;
   }
   const char *hood = nb__match_param(&req->match, "hood");
-  if (hood && load_hood(req, a, hood) != 0 && perm != NB_PERM_PUBLIC) {
+  if (hood && nb__auth_load_hood(req->app, a, hood) != 0 && perm != NB_PERM_PUBLIC) {
     nb__req_error(req, a->person_id ? 404 : 401,
                   a->person_id ? "not_found" : "sign_in_required", NULL,
                   a->person_id ? "There is nothing at this address."

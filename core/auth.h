@@ -47,6 +47,16 @@ int nb__auth_check(nb_req_t *req, int perm);
  * successful nb__auth_check. */
 nb_auth_t *nb__auth_of(nb_req_t *req);
 
+/* Resolve identity from raw header values (either may be NULL): for
+ * WebSocket upgrades, which have no nb_req_t. */
+struct nb_app;
+void nb__auth_resolve(struct nb_app *app, const char *authorization,
+                      const char *cookie, nb_auth_t *a);
+
+/* Load a->hood_id, roles and firms for hood `slug`. NB_ENOENT when the
+ * hood does not exist. */
+int nb__auth_load_hood(struct nb_app *app, nb_auth_t *a, const char *slug);
+
 /* 1 when `a` holds `perm` (no answer, no side effect). */
 int nb__auth_allows(const nb_auth_t *a, int perm);
 

@@ -47,6 +47,12 @@ typedef struct nb_config {
   long login_window_seconds;
   long password_min_length;
   long invite_valid_days;
+  /* [events] */
+  long event_retention_days;   /* events older than this are pruned */
+  long event_retention_max;    /* at most this many events are kept */
+  long event_max_replay;       /* a replay longer than this is a resync */
+  long ws_subscriptions;       /* topics one connection may subscribe to */
+  long ws_per_person;          /* WebSocket connections of one person */
   /* [limits] */
   nb_limits_t limits;
   /* [plugin.<name>] sections: {"<name>": {"key": "value"}} (owned) */

@@ -15,6 +15,7 @@
 
 #include "audit.h"
 #include "auth.h"
+#include "events.h"
 #include "http.h"
 #include "jsonv.h"
 #include "log.h"
@@ -126,12 +127,18 @@ static int h_db_commit(nb_plugin_t *self) {
   if (!self->in_tx)
     return NB_ESTATE;
   self->in_tx = 0;
-  return nb__db_commit(self->app->db);
+  int rc = nb__db_commit(self->app->db);
+  if (rc == 0)
+    nb__events_commit(self->app); /* deliver only what is durable */
+  else
+    nb__events_discard(self->app);
+  return rc;
 }
 static int h_db_rollback(nb_plugin_t *self) {
   if (!self->in_tx)
     return NB_ESTATE;
   self->in_tx = 0;
+  nb__events_discard(self->app);
   return nb__db_rollback(self->app->db);
 }
 static const char *h_db_errmsg(nb_plugin_t *self) {
@@ -409,6 +416,19 @@ static int h_privacy_add(nb_plugin_t *self, nb_export_fn export_fn,
   return 0;
 }
 
+static int h_event_publish(nb_plugin_t *self, int64_t hood_id,
+                           int64_t actor_id, const char *topic,
+                           const char *type, const json_t *data, int vis,
+                           int64_t vis_firm) {
+  int perm;
+  void *owner;
+  if (!type || !nb__ws_event_type_owned(self->app, type, self) || !topic ||
+      nb__ws_topic_find(self->app, topic, &perm, &owner) != 0 || owner != self)
+    return NB_EINVAL;
+  return nb__events_publish(self->app, hood_id, actor_id, topic, type, data,
+                            vis, vis_firm);
+}
+
 static int h_demo_add(nb_plugin_t *self, nb_demo_fn fn) {
   if (!fn)
     return NB_EINVAL;
@@ -454,6 +474,7 @@ static const nb_host_t host = {
     .audit = h_audit,
     .privacy_add = h_privacy_add,
     .demo_add = h_demo_add,
+    .event_publish = h_event_publish,
 };
 
 const nb_host_t *nb__host(void) { return &host; }

@@ -113,5 +113,21 @@ const nb_migration_t nb__core_migrations[] = {
      "  PRIMARY KEY (hood_id, plugin)"
      ") STRICT;"
      "UPDATE nb_meta SET value = '2' WHERE key = 'schema';"},
+    {3,
+     /* The durable event log: ids only grow (AUTOINCREMENT never reuses
+      * an id, even after pruning), so `since` is a safe resume point. */
+     "CREATE TABLE nb_events ("
+     "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+     "  ts TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),"
+     "  hood_id INTEGER REFERENCES nb_hoods(id) ON DELETE CASCADE,"
+     "  topic TEXT NOT NULL,"
+     "  type TEXT NOT NULL,"
+     "  actor_id INTEGER,"
+     "  data TEXT NOT NULL,"
+     "  vis TEXT NOT NULL CHECK (vis IN ('hood','firm','coaches')),"
+     "  vis_firm INTEGER"
+     ") STRICT;"
+     "CREATE INDEX nb_events_hood_topic ON nb_events(hood_id, topic, id);"
+     "UPDATE nb_meta SET value = '3' WHERE key = 'schema';"},
     {0, NULL},
 };

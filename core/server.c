@@ -19,6 +19,7 @@
 
 #include <libwebsockets.h>
 
+#include "events.h"
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
@@ -74,6 +75,7 @@ static void stop_finish(nb_app_t *app) {
     nb__log(NB_LOG_WARN, "stop_grace_over", "inflight=%ld", app->inflight);
   nb__plugins_stop(app);
   nb__post_close(app);
+  nb__events_close(app);
   uv_timer_stop(&app->stop_timer);
   close_handle((uv_handle_t *)&app->stop_timer);
   close_handle((uv_handle_t *)&app->sigterm);
@@ -180,7 +182,8 @@ int nb__server_run(nb_app_t *app) {
   if (uv_loop_init(&app->loop))
     return 1;
   if (nb__server_open_db(app) || nb__router_create(&app->router) ||
-      nb__ws_init(app) || nb__routes_add(app) || nb__post_init(app))
+      nb__ws_init(app) || nb__routes_add(app) || nb__post_init(app) ||
+      nb__events_init(app))
     goto out;
   uv_signal_init(&app->loop, &app->sigterm);
   uv_signal_init(&app->loop, &app->sigint);
@@ -212,6 +215,7 @@ int nb__server_run(nb_app_t *app) {
 out_handles:
   nb__plugins_stop(app);
   nb__post_close(app);
+  nb__events_close(app);
   close_handle((uv_handle_t *)&app->sigterm);
   close_handle((uv_handle_t *)&app->sigint);
   close_handle((uv_handle_t *)&app->stop_timer);

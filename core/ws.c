@@ -13,28 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth.h"
+#include "events.h"
 #include "jsonv.h"
 #include "log.h"
 #include "metrics.h"
 
 #define QUEUE_MAX 1024 /* messages queued to one connection before it is cut */
-
-typedef struct ws_buf {
-  int refs;
-  size_t len;
-  unsigned char data[]; /* LWS_PRE headroom, then len bytes */
-} ws_buf_t;
-
-struct nb_conn {
-  nb_app_t *app;
-  struct lws *wsi;
-  ws_buf_t **q;     /* ring of qcap slots, grown on demand up to QUEUE_MAX */
-  size_t qcap, qhead, qlen;
-  char *rx;
-  size_t rx_len;
-  int closing;
-  struct nb_conn *prev, *next;
-};
 
 typedef struct reg_type {
   char *name;
@@ -184,19 +169,59 @@ void nb__ws_remove_owner(nb_app_t *app, void *owner) {
   REMOVE_OWNER(r->ops, r->nops, op, owner);
 }
 
+nb_conn_t *nb__ws_conns(nb_app_t *app) { return app->ws ? app->ws->conns : NULL; }
+
+int nb__ws_event_type_owned(nb_app_t *app, const char *type, void *owner) {
+  for (size_t i = 0; i < app->ws->ntypes; i++)
+    if (strcmp(app->ws->types[i].name, type) == 0)
+      return app->ws->types[i].owner == owner;
+  return 0;
+}
+
+/* "problem/:id" matches "problem/42": same number of '/'-segments, ':'
+ * segments match any non-empty segment. */
+static int topic_matches(const char *pattern, const char *topic) {
+  while (*pattern && *topic) {
+    size_t pl = strcspn(pattern, "/"), tl = strcspn(topic, "/");
+    if (!(pattern[0] == ':' && tl > 0) &&
+        (pl != tl || strncmp(pattern, topic, pl) != 0))
+      return 0;
+    pattern += pl;
+    topic += tl;
+    if (*pattern != *topic)
+      return 0;
+    if (*pattern) {
+      pattern++;
+      topic++;
+    }
+  }
+  return !*pattern && !*topic;
+}
+
+int nb__ws_topic_find(nb_app_t *app, const char *topic, int *perm,
+                      void **owner) {
+  for (size_t i = 0; i < app->ws->ntopics; i++)
+    if (topic_matches(app->ws->topics[i].pattern, topic)) {
+      *perm = app->ws->topics[i].perm;
+      *owner = app->ws->topics[i].owner;
+      return 0;
+    }
+  return NB_ENOENT;
+}
+
 /* ---- sending ---- */
 
-static void buf_unref(ws_buf_t *b) {
+void nb__ws_buf_unref(nb_ws_buf_t *b) {
   if (b && --b->refs == 0)
     free(b);
 }
 
-static ws_buf_t *buf_from_json(const json_t *msg) {
+nb_ws_buf_t *nb__ws_buf_json(const json_t *msg) {
   char *text = json_dumps(msg, JSON_COMPACT);
   if (!text)
     return NULL;
   size_t len = strlen(text);
-  ws_buf_t *b = malloc(sizeof(*b) + LWS_PRE + len);
+  nb_ws_buf_t *b = malloc(sizeof(*b) + LWS_PRE + len);
   if (b) {
     b->refs = 1;
     b->len = len;
@@ -216,11 +241,10 @@ static void conn_kill(nb_conn_t *c, int code, const char *reason) {
   lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
 }
 
-/* Queue a shared buffer (takes a reference on success). */
-static int conn_queue(nb_conn_t *c, ws_buf_t *b) {
+int nb__ws_queue(nb_conn_t *c, nb_ws_buf_t *b, int force) {
   if (c->closing)
     return NB_ESTATE;
-  if (c->qlen == QUEUE_MAX) {
+  if (c->qlen >= QUEUE_MAX && !force) {
     nb__metrics_count("nachbar_ws_queue_overflows_total",
                       "Connections cut because they fell behind", 1);
     nb__log(NB_LOG_WARN, "ws_too_slow", "queued=%d", QUEUE_MAX);
@@ -231,7 +255,7 @@ static int conn_queue(nb_conn_t *c, ws_buf_t *b) {
     /* Grow the ring (idle connections hold none: memory per connection
      * stays small). Unwrap into the new array so qhead becomes 0. */
     size_t cap = c->qcap ? c->qcap * 2 : 8;
-    ws_buf_t **q = malloc(cap * sizeof(*q));
+    nb_ws_buf_t **q = malloc(cap * sizeof(*q));
     if (!q)
       return NB_ENOMEM;
     for (size_t i = 0; i < c->qlen; i++)
@@ -251,22 +275,22 @@ static int conn_queue(nb_conn_t *c, ws_buf_t *b) {
 int nb__ws_send(nb_conn_t *conn, const json_t *msg) {
   if (!conn || !msg)
     return NB_EINVAL;
-  ws_buf_t *b = buf_from_json(msg);
+  nb_ws_buf_t *b = nb__ws_buf_json(msg);
   if (!b)
     return NB_ENOMEM;
-  int rc = conn_queue(conn, b);
-  buf_unref(b);
+  int rc = nb__ws_queue(conn, b, 0);
+  nb__ws_buf_unref(b);
   return rc;
 }
 
 static int drain(nb_conn_t *c) {
   while (c->qlen && !lws_send_pipe_choked(c->wsi)) {
-    ws_buf_t *b = c->q[c->qhead];
+    nb_ws_buf_t *b = c->q[c->qhead];
     int n = lws_write(c->wsi, b->data + LWS_PRE, b->len, LWS_WRITE_TEXT);
     c->q[c->qhead] = NULL;
     c->qhead = (c->qhead + 1) % c->qcap;
     c->qlen--;
-    buf_unref(b);
+    nb__ws_buf_unref(b);
     if (n < 0)
       return -1;
     nb__metrics_count("nachbar_ws_messages_sent_total",
@@ -314,6 +338,14 @@ static void handle_message(nb_conn_t *c, const char *buf, size_t len) {
                "Send a JSON object with a string \"op\".", id);
     goto out;
   }
+  if (strcmp(op, "subscribe") == 0) {
+    nb__events_subscribe(c, msg);
+    goto out;
+  }
+  if (strcmp(op, "unsubscribe") == 0) {
+    nb__events_unsubscribe(c, msg);
+    goto out;
+  }
   if (strcmp(op, "ping") == 0) {
     json_t *pong = json_pack("{s:s}", "op", "pong");
     if (pong && id)
@@ -326,7 +358,7 @@ static void handle_message(nb_conn_t *c, const char *buf, size_t len) {
     reg_op_t *o = &r->ops[i];
     if (strcmp(o->op, op) != 0)
       continue;
-    if (o->perm != NB_PERM_PUBLIC) {
+    if (o->perm != NB_PERM_PUBLIC && !c->person_id) {
       send_error(c, "sign_in_required", NULL, "Please sign in to use this.",
                  id);
       goto out;
@@ -378,6 +410,25 @@ static int accept_upgrade(nb_app_t *app, struct lws *wsi) {
   return strcmp(origin, expect) == 0;
 }
 
+/* Who opens this connection: session cookie or bearer token. */
+static void identify(nb_app_t *app, struct lws *wsi, nb_auth_t *a) {
+  char authz[512], cookie[4096];
+  int ha = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_AUTHORIZATION) > 0 &&
+           lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_AUTHORIZATION) < (int)sizeof(authz) &&
+           lws_hdr_copy(wsi, authz, sizeof(authz), WSI_TOKEN_HTTP_AUTHORIZATION) > 0;
+  int hc = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_COOKIE) > 0 &&
+           lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_COOKIE) < (int)sizeof(cookie) &&
+           lws_hdr_copy(wsi, cookie, sizeof(cookie), WSI_TOKEN_HTTP_COOKIE) > 0;
+  nb__auth_resolve(app, ha ? authz : NULL, hc ? cookie : NULL, a);
+}
+
+static long conns_of(nb_app_t *app, int64_t person_id) {
+  long n = 0;
+  for (nb_conn_t *c = app->ws->conns; c; c = c->next)
+    n += c->person_id == person_id;
+  return n;
+}
+
 void nb__ws_close_all(nb_app_t *app) {
   if (!app->ws)
     return;
@@ -397,17 +448,30 @@ int nb__ws_callback(struct lws *wsi, enum lws_callback_reasons reason,
   nb_conn_t *c = user;
 
   switch (reason) {
-  case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+  case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: {
     if (app->stopping || !accept_upgrade(app, wsi)) {
       nb__log(NB_LOG_WARN, "ws_refused", "reason=%s",
               app->stopping ? "stopping" : "path_or_origin");
       return 1;
     }
+    nb_auth_t a = {0};
+    identify(app, wsi, &a);
+    if (a.person_id && conns_of(app, a.person_id) >= app->cfg.ws_per_person) {
+      nb__log(NB_LOG_WARN, "ws_refused", "reason=connections_per_person");
+      return 1;
+    }
     return 0;
+  }
   case LWS_CALLBACK_ESTABLISHED:
     memset(c, 0, sizeof(*c));
     c->app = app;
     c->wsi = wsi;
+    {
+      nb_auth_t a = {0};
+      identify(app, wsi, &a);
+      c->person_id = a.person_id;
+      c->is_operator = a.is_operator;
+    }
     c->next = app->ws->conns;
     if (c->next)
       c->next->prev = c;
@@ -459,12 +523,15 @@ int nb__ws_callback(struct lws *wsi, enum lws_callback_reasons reason,
     app->ws->nconns--;
     nb__metrics_conn("ws", -1);
     while (c->qlen) {
-      buf_unref(c->q[c->qhead]);
+      nb__ws_buf_unref(c->q[c->qhead]);
       c->qhead = (c->qhead + 1) % c->qcap;
       c->qlen--;
     }
     free(c->q);
     c->q = NULL;
+    free(c->subs);
+    c->subs = NULL;
+    c->nsubs = 0;
     free(c->rx);
     c->rx = NULL;
     c->wsi = NULL;

@@ -12,11 +12,45 @@
 
 #include <libwebsockets.h>
 #include <jansson.h>
+#include <stdint.h>
 
 #include "app.h"
 #include "nachbar/plugin.h"
 
 #define NB_WS_SUBPROTOCOL "nachbar.v1"
+
+/* One serialised message, shared by every connection it is queued to. */
+typedef struct nb_ws_buf {
+  int refs;
+  size_t len;
+  unsigned char data[]; /* LWS_PRE headroom, then len bytes */
+} nb_ws_buf_t;
+
+/* A subscription: one topic in one neighbourhood, with what the person
+ * was allowed to see there when subscribing (visibility is decided per
+ * event from these). */
+typedef struct nb_ws_sub {
+  int64_t hood_id;
+  int roles;          /* NB_ROLE_* */
+  int nfirms;
+  int64_t firms[8];
+  char topic[64];
+} nb_ws_sub_t;
+
+struct nb_conn {
+  nb_app_t *app;
+  struct lws *wsi;
+  nb_ws_buf_t **q;  /* ring of qcap slots, grown on demand */
+  size_t qcap, qhead, qlen;
+  char *rx;
+  size_t rx_len;
+  int closing;
+  int64_t person_id; /* 0: anonymous (public operations only) */
+  int is_operator;
+  nb_ws_sub_t *subs;
+  size_t nsubs;
+  struct nb_conn *prev, *next;
+};
 
 int nb__ws_init(nb_app_t *app);
 void nb__ws_close(nb_app_t *app);
@@ -37,6 +71,26 @@ void nb__ws_remove_owner(nb_app_t *app, void *owner);
 /* Queue `msg` (borrowed) to one connection. NB_ELIMIT when its queue is
  * full (the connection is then closed with 1008 "too slow"). */
 int nb__ws_send(nb_conn_t *conn, const json_t *msg);
+
+/* A JSON message as a shared buffer with one reference (new), or NULL. */
+nb_ws_buf_t *nb__ws_buf_json(const json_t *msg);
+void nb__ws_buf_unref(nb_ws_buf_t *b);
+
+/* Queue `b` to `c` (takes a reference). A connection whose queue is full
+ * is closed with 1008 and NB_ELIMIT returned, unless `force` (replay,
+ * which is bounded by [events] max_replay). */
+int nb__ws_queue(nb_conn_t *c, nb_ws_buf_t *b, int force);
+
+/* The registered topic pattern matching `topic` ("problem/42" matches
+ * "problem/:id"): its permission and owner. NB_ENOENT when none. */
+int nb__ws_topic_find(nb_app_t *app, const char *topic, int *perm,
+                      void **owner);
+
+/* The first connection (iterate with ->next). */
+nb_conn_t *nb__ws_conns(nb_app_t *app);
+
+/* 1 when `type` was declared by `owner`. */
+int nb__ws_event_type_owned(nb_app_t *app, const char *type, void *owner);
 
 /* Close every connection with 1001 (going away), for a clean stop. */
 void nb__ws_close_all(nb_app_t *app);

@@ -72,6 +72,13 @@ enum nb_perm {
   NB_PERM_OPERATOR
 };
 
+/* Who may see an event (host->event_publish). */
+enum nb_vis {
+  NB_VIS_HOOD = 0, /* every member of the neighbourhood */
+  NB_VIS_FIRM,     /* one firm's people, and the coaches and coordinators */
+  NB_VIS_COACHES   /* coaches and coordinators only */
+};
+
 /* Types in a parameter schema (nb_param_t.type). */
 enum nb_type {
   NB_T_STRING = 1,
@@ -312,6 +319,20 @@ struct nb_host {
                      nb_erase_fn erase_fn);
   /* Register demo content (optional). */
   int (*demo_add)(nb_plugin_t *self, nb_demo_fn fn);
+
+  /* ---- live events ---- */
+  /* Append an event to the neighbourhood's log and push it to every
+   * subscriber of `topic` there who may see it (`vis`, enum nb_vis;
+   * `vis_firm` names the firm for NB_VIS_FIRM). `type` must have been
+   * declared with event_type_add and `topic` must match a declared topic.
+   * `data` (borrowed) is what clients receive: put nothing in it that the
+   * audience may not see (an anonymous problem's firm, say). Call it
+   * inside the transaction of the change: it is delivered only after
+   * commit and dropped on rollback. `actor_id` is stored for the audit,
+   * never sent. */
+  int (*event_publish)(nb_plugin_t *self, int64_t hood_id, int64_t actor_id,
+                       const char *topic, const char *type,
+                       const json_t *data, int vis, int64_t vis_firm);
 };
 
 /* True when `host` has member `m` (for plugins built against a newer minor). */

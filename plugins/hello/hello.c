@@ -27,6 +27,17 @@ static const nb_migration_t migrations[] = {
         "  created_at TEXT NOT NULL DEFAULT "
         "    (strftime('%Y-%m-%dT%H:%M:%fZ','now'))"
         ") STRICT;"},
+    {2, "CREATE TABLE hello_waves ("
+        "  id INTEGER PRIMARY KEY,"
+        "  hood_id INTEGER NOT NULL,"
+        "  person_id INTEGER,"
+        "  firm_id INTEGER,"
+        "  message TEXT NOT NULL,"
+        "  private INTEGER NOT NULL DEFAULT 0,"
+        "  created_at TEXT NOT NULL DEFAULT "
+        "    (strftime('%Y-%m-%dT%H:%M:%fZ','now'))"
+        ") STRICT;"
+        "CREATE INDEX hello_waves_hood ON hello_waves(hood_id, id);"},
     {0, NULL},
 };
 
@@ -171,19 +182,77 @@ static void tick(void *ud) {
   json_decref(rows);
 }
 
-/* Greetings are anonymous public notes: nothing here names a person, so
- * there is nothing to export or erase. */
-static json_t *export_person(nb_plugin_t *plugin, int64_t person_id) {
-  (void)plugin;
-  (void)person_id;
-  return json_array();
+/* Waves: a member waves to the neighbourhood (or, private, to their own
+ * firm and the coaches); everyone subscribed to topic "hello" there sees
+ * it live. Shows event_publish inside the change's transaction. */
+static const nb_param_t wave_schema[] = {
+    {"message", NB_T_STRING, 1, 1, 280},
+    {"private", NB_T_BOOL, 0, 0, 0},
+    {NULL, 0, 0, 0, 0},
+};
+
+static int wave(nb_req_t *req, void *ud) {
+  (void)ud;
+  nb_who_t who;
+  if (host->req_check(req, wave_schema))
+    return 0;
+  host->req_who(req, &who);
+  const json_t *body = host->req_json(req);
+  int priv = json_is_true(json_object_get(body, "private"));
+  if (priv && who.nfirms == 0)
+    return host->respond_error(req, 400, "invalid", "private",
+                               "Only a firm's people can wave privately.");
+  int64_t firm = who.nfirms ? who.firms[0] : 0, id = 0;
+  json_t *p = json_pack("[I, I, o, O, i]", (json_int_t)who.hood_id,
+                        (json_int_t)who.person_id,
+                        firm ? json_integer(firm) : json_null(),
+                        json_object_get(body, "message"), priv);
+  int rc = host->db_begin(self);
+  if (rc == 0)
+    rc = host->db_exec(self,
+                       "INSERT INTO hello_waves(hood_id, person_id, firm_id, "
+                       "message, private) VALUES (?1, ?2, ?3, ?4, ?5)",
+                       p, NULL, &id);
+  json_decref(p);
+  json_t *data = json_pack("{s:I, s:s, s:O, s:b}", "id", (json_int_t)id, "from",
+                           who.display_name, "message",
+                           json_object_get(body, "message"), "private", priv);
+  if (rc == 0)
+    rc = host->event_publish(self, who.hood_id, who.person_id, "hello",
+                             "hello.waved", data,
+                             priv ? NB_VIS_FIRM : NB_VIS_HOOD, firm);
+  if (rc == 0)
+    rc = host->db_commit(self);
+  else
+    host->db_rollback(self);
+  if (rc) {
+    json_decref(data);
+    return rc;
+  }
+  return host->respond_json_new(req, 201, data);
 }
+
+static json_t *export_person(nb_plugin_t *plugin, int64_t person_id) {
+  json_t *rows = NULL, *p = json_pack("[I]", (json_int_t)person_id);
+  host->db_query(plugin,
+                 "SELECT id, message, private, created_at FROM hello_waves "
+                 "WHERE person_id = ?1 ORDER BY id",
+                 p, &rows);
+  json_decref(p);
+  return json_pack("{s:o}", "waves", rows ? rows : json_array());
+}
+
 static int erase_person(nb_plugin_t *plugin, int64_t person_id,
                         int delete_content) {
-  (void)plugin;
-  (void)person_id;
-  (void)delete_content;
-  return 0;
+  json_t *p = json_pack("[I]", (json_int_t)person_id);
+  int rc = host->db_exec(plugin,
+                         delete_content
+                             ? "DELETE FROM hello_waves WHERE person_id = ?1"
+                             : "UPDATE hello_waves SET person_id = NULL "
+                               "WHERE person_id = ?1",
+                         p, NULL, NULL);
+  json_decref(p);
+  return rc;
 }
 
 /* Demo content: one greeting from the first demo firm. */
@@ -213,7 +282,8 @@ static int init(nb_plugin_t *plugin, const nb_host_t *h, const json_t *config) {
   rc = rc ? rc : host->route_add(self, "GET", "/api/v1/hello/greetings", NB_PERM_PUBLIC, list_greetings, NULL);
   rc = rc ? rc : host->route_add(self, "POST", "/api/v1/hello/greetings", NB_PERM_PUBLIC, create_greeting, NULL);
   rc = rc ? rc : host->route_add(self, "GET", "/api/v1/hello/greetings/:id", NB_PERM_PUBLIC, get_greeting, NULL);
-  rc = rc ? rc : host->event_type_add(self, "hello.greeted");
+  rc = rc ? rc : host->route_add(self, "POST", "/api/v1/n/:hood/hello/waves", NB_PERM_MEMBER, wave, NULL);
+  rc = rc ? rc : host->event_type_add(self, "hello.waved");
   rc = rc ? rc : host->topic_add(self, "hello", NB_PERM_MEMBER);
   rc = rc ? rc : host->ws_op_add(self, "hello.echo", echo_schema, NB_PERM_PUBLIC, ws_echo, NULL);
   rc = rc ? rc : host->ui_add(self, "index.js");
