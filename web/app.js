@@ -1,5 +1,7 @@
 // Minimal start page until the web shell lands: shows the server version,
-// the loaded plugins and whether the live connection (/ws) is up.
+// the loaded plugins and the live connection state (live.js).
+import { live } from './live.js';
+
 const $ = (id) => document.getElementById(id);
 
 async function load() {
@@ -13,12 +15,6 @@ async function load() {
   }));
 }
 
-function live() {
-  const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  const ws = new WebSocket(`${proto}//${location.host}/ws`, 'nachbar.v1');
-  ws.onopen = () => { $('live').textContent = 'live'; ws.send(JSON.stringify({ op: 'ping' })); };
-  ws.onclose = () => { $('live').textContent = 'offline'; setTimeout(live, 3000); };
-}
-
+live.onState((state) => { $('live').textContent = state; });
+live.start();
 load().catch((e) => { $('version').textContent = String(e); });
-live();
