@@ -31,6 +31,6 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # Node packages for the tests, pinned in package-lock.json.
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+if [ -f package-lock.json ] && { [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; }; then
   npm ci --no-audit --no-fund --loglevel=error
 fi

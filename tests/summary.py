@@ -27,13 +27,11 @@ for path in sys.argv[1:]:
             f = int(re.search(r"^# fail (\d+)$", out, re.M).group(1))
             sm = re.search(r"^# skipped (\d+)$", out, re.M)
             s = int(sm.group(1)) if sm else 0
-        else:  # cmocka
-            m = re.search(r"\[  PASSED  \] (\d+) test", out)
-            if m:
-                p = int(m.group(1))
-                fm = re.search(r"\[  FAILED  \] (\d+) test", out)
-                f = int(fm.group(1)) if fm else 0
-                s = 0
+        elif "[ RUN      ]" in out + (t.get("stderr") or ""):  # cmocka
+            both = out + "\n" + (t.get("stderr") or "")
+            p = len(re.findall(r"^\[       OK \] ", both, re.M))
+            f = len(re.findall(r"^\[  FAILED  \] (?!\d+ test)", both, re.M))
+            s = len(re.findall(r"^\[  SKIPPED \] (?!\d+ test)", both, re.M))
         ok = t.get("result") in ("OK", "EXPECTEDFAIL")
         if p is None:
             p, f, s = (1, 0, 0) if ok else (0, 1, 0)
