@@ -24,6 +24,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "migrate.h"
+#include "password.h"
 #include "paths.h"
 #include "plugins.h"
 #include "routes.h"
@@ -76,6 +77,7 @@ static void stop_finish(nb_app_t *app) {
   nb__plugins_stop(app);
   nb__post_close(app);
   nb__events_close(app);
+  nb__pw_close(); /* queued sign-ins answer 503; running ones finish */
   uv_timer_stop(&app->stop_timer);
   close_handle((uv_handle_t *)&app->stop_timer);
   close_handle((uv_handle_t *)&app->sigterm);
