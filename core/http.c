@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "auth.h"
 #include "jsonv.h"
@@ -29,6 +30,7 @@
 #include "ws.h"
 
 #define CHUNK 16384
+#define SEND_BUFFER (64 * 1024)
 
 typedef struct http_pss {
   nb_req_t *req;
@@ -572,12 +574,19 @@ int nb__http_callback(struct lws *wsi, enum lws_callback_reasons reason,
   http_pss_t *pss = user;
 
   switch (reason) {
-  case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
+  case LWS_CALLBACK_FILTER_NETWORK_CONNECTION: {
     if (app->http_conns >= app->cfg.limits.max_connections) {
       nb__log(NB_LOG_WARN, "connection_refused", "reason=max_connections");
       return 1;
     }
+    /* A fixed send buffer instead of kernel autotuning (up to 4 MiB per
+     * socket): a client that stops reading then fills its bounded queue
+     * here within a few hundred KiB and is cut, instead of parking
+     * megabytes in the kernel for each of thousands of connections. */
+    int fd = (int)(intptr_t)in, sndbuf = SEND_BUFFER;
+    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
     return 0;
+  }
   case LWS_CALLBACK_WSI_CREATE:
     /* Every accepted connection; lws reports create and destroy of each
      * wsi to protocol 0, whatever it was upgraded to. */
