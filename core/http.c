@@ -43,23 +43,29 @@ static const char *const method_names[] = {
     [LWSHUMETH_CONNECT] = "CONNECT", [LWSHUMETH_HEAD] = "HEAD",
 };
 
-/* Security headers on every answer. The CSP allows only our own origin:
- * no inline script or style, no eval, WebSocket to the same host. */
-static const struct {
-  const char *name, *value;
-} security_headers[] = {
-    {"content-security-policy:",
+/* Security headers on every answer, as the vhost's header list: lws adds
+ * them to every status line it writes, so the answers lws makes itself
+ * (403 for a method its parser does not know, an unknown Upgrade) carry
+ * them too. The CSP allows only our own origin: no inline script or style,
+ * no eval, WebSocket to the same host. */
+static const struct lws_protocol_vhost_options sec_headers[] = {
+    {&sec_headers[1], NULL, "content-security-policy:",
      "default-src 'self'; script-src 'self'; style-src 'self'; "
      "img-src 'self' data:; font-src 'self'; connect-src 'self'; "
      "object-src 'none'; base-uri 'none'; form-action 'self'; "
      "frame-ancestors 'none'"},
-    {"x-content-type-options:", "nosniff"},
-    {"x-frame-options:", "DENY"},
-    {"referrer-policy:", "same-origin"},
-    {"cross-origin-opener-policy:", "same-origin"},
-    {"cross-origin-resource-policy:", "same-origin"},
-    {"permissions-policy:", "camera=(), microphone=(), geolocation=()"},
+    {&sec_headers[2], NULL, "x-content-type-options:", "nosniff"},
+    {&sec_headers[3], NULL, "x-frame-options:", "DENY"},
+    {&sec_headers[4], NULL, "referrer-policy:", "same-origin"},
+    {&sec_headers[5], NULL, "cross-origin-opener-policy:", "same-origin"},
+    {&sec_headers[6], NULL, "cross-origin-resource-policy:", "same-origin"},
+    {NULL, NULL, "permissions-policy:",
+     "camera=(), microphone=(), geolocation=()"},
 };
+
+const struct lws_protocol_vhost_options *nb__http_security_headers(void) {
+  return sec_headers;
+}
 
 static void req_free(nb_req_t *req) {
   if (!req)
@@ -78,7 +84,7 @@ static void req_free(nb_req_t *req) {
 static void req_finish(nb_req_t *req) {
   nb_app_t *app = req->app;
   double secs = (double)(uv_hrtime() - req->t0) / 1e9;
-  const char *route = req->route     ? req->route->pattern
+  const char *route = req->route     ? req->route_name
                       : req->matched ? "static"
                                      : "unmatched";
   char line[1024] = "";
@@ -370,6 +376,9 @@ static int on_headers(nb_app_t *app, struct lws *wsi, http_pss_t *pss,
            0;
   }
   req->route = req->match.route;
+  if (req->route)
+    snprintf(req->route_name, sizeof(req->route_name), "%s",
+             req->route->pattern);
   req->matched = 1;
 
   int has_te = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0;
@@ -465,13 +474,6 @@ static int write_headers(nb_req_t *req) {
   if (lws_add_http_common_headers(wsi, (unsigned)req->status, ctype,
                                   req->resp_len, &p, end))
     goto out;
-  for (size_t i = 0; i < sizeof(security_headers) / sizeof(*security_headers);
-       i++)
-    if (lws_add_http_header_by_name(
-            wsi, (const unsigned char *)security_headers[i].name,
-            (const unsigned char *)security_headers[i].value,
-            (int)strlen(security_headers[i].value), &p, end))
-      goto out;
   if (lws_add_http_header_by_name(wsi, (const unsigned char *)"x-request-id:",
                                   (const unsigned char *)req->rid,
                                   (int)strlen(req->rid), &p, end))
@@ -594,6 +596,7 @@ int nb__http_callback(struct lws *wsi, enum lws_callback_reasons reason,
     nb__metrics_conn("http", 1);
     return 0;
   case LWS_CALLBACK_WSI_DESTROY:
+    nb__ws_wsi_destroyed(app, wsi, user);
     app->http_conns--;
     nb__metrics_conn("http", -1);
     return 0;
@@ -613,6 +616,12 @@ int nb__http_callback(struct lws *wsi, enum lws_callback_reasons reason,
     }
     return 0;
   }
+  case LWS_CALLBACK_RAW_ADOPT:
+    /* CONNECT: lws 4.1.6 turns the connection into a raw socket bound to
+     * protocol 0 before any filter runs. We proxy nothing: hang up at
+     * once instead of holding a connection slot until the timeout. */
+    nb__log(NB_LOG_WARN, "connect_refused", NULL);
+    return -1;
   case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
     /* A WebSocket without our subprotocol lands on protocol 0: refuse. */
     return 1;

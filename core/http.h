@@ -29,6 +29,8 @@ struct nb_req {
   char *path;             /* decoded path, no query string */
   nb_match_t match;
   const nb_route_t *route;
+  char route_name[128];   /* route->pattern, copied: a plugin's route can be
+                             gone (plugin stopped) before the request ends */
   int matched;
   int dispatched;          /* the handler was called */
   /* body */
@@ -52,6 +54,9 @@ struct nb_req {
 };
 
 /* The lws callback of the "http" protocol. */
+/* The security headers lws adds to every answer (vhost header list). */
+const struct lws_protocol_vhost_options *nb__http_security_headers(void);
+
 int nb__http_callback(struct lws *wsi, enum lws_callback_reasons reason,
                       void *user, void *in, size_t len);
 

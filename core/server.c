@@ -87,7 +87,8 @@ static void stop_finish(nb_app_t *app) {
 
 static void stop_poll(uv_timer_t *t) {
   nb_app_t *app = t->data;
-  if (app->inflight == 0 || uv_now(&app->loop) >= app->stop_deadline)
+  if ((app->inflight == 0 && nb__ws_sockets(app) == 0) ||
+      uv_now(&app->loop) >= app->stop_deadline)
     stop_finish(app);
 }
 
@@ -156,6 +157,7 @@ static int create_lws(nb_app_t *app) {
     info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
   info.alpn = "http/1.1"; /* HTTP/2 stays unreachable (PLATFORM-NOTES) */
   info.server_string = "nachbar";
+  info.headers = nb__http_security_headers();
   info.vhost_name = "nachbar";
   info.timeout_secs = (unsigned)app->cfg.limits.request_timeout;
   info.timeout_secs_ah_idle = 10;

@@ -50,6 +50,7 @@ struct nb_ws_registry {
   size_t nops;
   nb_conn_t *conns;
   long nconns;
+  long nsockets;
 };
 
 int nb__ws_init(nb_app_t *app) {
@@ -72,6 +73,18 @@ void nb__ws_close(nb_app_t *app) {
 size_t nb__ws_conn_size(void) { return sizeof(nb_conn_t); }
 
 long nb__ws_count(nb_app_t *app) { return app->ws ? app->ws->nconns : 0; }
+
+long nb__ws_sockets(nb_app_t *app) { return app->ws ? app->ws->nsockets : 0; }
+
+void nb__ws_wsi_destroyed(nb_app_t *app, struct lws *wsi, void *user) {
+  const struct lws_protocols *pr = lws_get_protocol(wsi);
+  nb_conn_t *c = user;
+  if (!app->ws || !pr || pr->callback != nb__ws_callback || !c ||
+      !c->sock_open)
+    return;
+  c->sock_open = 0;
+  app->ws->nsockets--;
+}
 
 /* ---- registries ---- */
 
@@ -429,16 +442,29 @@ static long conns_of(nb_app_t *app, int64_t person_id) {
   return n;
 }
 
+/* Close with 1001 and a reason (what is still queued is dropped: the
+ * client replays it with `since` after reconnecting). lws writes the close frame on the next
+ * writeable and frees the socket when the peer acknowledges (or after
+ * 5 s). Started from outside any lws callback: returning -1 from the
+ * writeable callback instead makes lws 4.1.6 on libuv cut the socket
+ * without the frame (the peer sees 1006). */
+static void close_going_away(nb_conn_t *c) {
+  struct lws *wsi = c->wsi;
+  c->closing = 1;
+  lws_close_reason(wsi, LWS_CLOSE_STATUS_GOINGAWAY,
+                   (unsigned char *)"server stopping", 15);
+  lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_SYNC);
+}
+
 void nb__ws_close_all(nb_app_t *app) {
   if (!app->ws)
     return;
-  for (nb_conn_t *c = app->ws->conns; c; c = c->next) {
-    if (c->closing || !c->wsi)
-      continue;
-    c->closing = 1;
-    lws_close_reason(c->wsi, LWS_CLOSE_STATUS_GOINGAWAY,
-                     (unsigned char *)"server stopping", 15);
-    lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+  /* lws reports CLOSED synchronously, which unlinks the connection. */
+  nb_conn_t *next;
+  for (nb_conn_t *c = app->ws->conns; c; c = next) {
+    next = c->next;
+    if (!c->closing && c->wsi)
+      close_going_away(c);
   }
 }
 
@@ -466,6 +492,8 @@ int nb__ws_callback(struct lws *wsi, enum lws_callback_reasons reason,
     memset(c, 0, sizeof(*c));
     c->app = app;
     c->wsi = wsi;
+    c->sock_open = 1;
+    app->ws->nsockets++;
     {
       nb_auth_t a = {0};
       identify(app, wsi, &a);

@@ -45,6 +45,7 @@ struct nb_conn {
   char *rx;
   size_t rx_len;
   int closing;
+  int sock_open;           /* counted in nsockets until lws frees the wsi */
   int64_t person_id; /* 0: anonymous (public operations only) */
   int is_operator;
   nb_ws_sub_t *subs;
@@ -100,5 +101,13 @@ size_t nb__ws_conn_size(void);
 
 /* Open WebSocket connections. */
 long nb__ws_count(nb_app_t *app);
+
+/* WebSocket sockets lws still holds: a closed connection keeps its socket
+ * until the close frame is written and acknowledged. A stop waits for
+ * zero so every client gets its 1001. */
+long nb__ws_sockets(nb_app_t *app);
+
+/* Called for every wsi lws frees (LWS_CALLBACK_WSI_DESTROY on protocol 0). */
+void nb__ws_wsi_destroyed(nb_app_t *app, struct lws *wsi, void *user);
 
 #endif

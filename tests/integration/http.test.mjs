@@ -94,11 +94,11 @@ test('a path that exists for other methods is 405 with Allow', async () => {
   assert.equal(r.headers.get('allow'), 'GET, HEAD, POST');
 });
 
-test('an unsupported method is 501', async () => {
-  const r = await rawRequest(s.port, 'TRACE /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
-  // lws itself may refuse methods it does not know; either way no 2xx.
-  assert.ok(r.status === null || r.status === 501 || r.status === 400 || r.status === 405,
-    `TRACE got ${r.status}`);
+test('OPTIONS is 405 with Allow (no CORS preflight: the API is same-origin)', async () => {
+  const r = await rawRequest(s.port, 'OPTIONS /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+  assert.equal(r.status, 405, `OPTIONS got ${r.status}`);
+  assert.equal(JSON.parse(r.body).error.code, 'method_not_allowed');
+  assert.equal(r.headers.allow, 'GET, HEAD');
   const h = await api(s.url, 'GET', '/healthz');
   assert.equal(h.status, 200);
 });

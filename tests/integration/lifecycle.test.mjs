@@ -110,7 +110,6 @@ test('during the stop new requests get 503 and a request in flight still finishe
 });
 
 test('a request still in flight when the stop grace (10 s) runs out does not crash the stop', {
-  todo: 'server bug: use-after-free in req_finish (core/http.c:80) after nb__plugins_stop freed the route, SIGSEGV',
 }, async () => {
   // request_timeout above the grace, so the stalled request is still there.
   const s = await start({ config: { limits: { request_timeout: 60 } } });

@@ -199,7 +199,6 @@ test('[server] public_origin is accepted as Origin', async () => {
 });
 
 test('on SIGTERM an open client receives 1001 and the server exits 0', {
-  todo: 'server bug: the client sees 1006, no close frame is sent (core/ws.c nb__ws_close_all kills with LWS_TO_KILL_ASYNC; core/server.c stop_poll destroys the context before the WebSockets closed)',
 }, async () => {
   const t = await startServer({});
   servers.push(t);
