@@ -498,6 +498,144 @@ static int reset_link(nb_req_t *req, void *ud) {
   return rc;
 }
 
+/* ---- open invitations: list and revoke ---- */
+
+/* Firms of this hood the person administers, as a JSON array of ids. */
+static json_t *admin_firms(const nb_auth_t *a) {
+  json_t *ids = json_array();
+  for (int i = 0; i < a->nfirms; i++)
+    if (a->firm_admin[i])
+      json_array_append_new(ids, json_integer(a->firms[i]));
+  return ids;
+}
+
+/* Coordinators see every open invitation of the hood, firm admins those
+ * into their own firms; everyone else is refused. */
+static int invite_list(nb_req_t *req, void *ud) {
+  nb_app_t *app = ud;
+  nb_auth_t *a = nb__auth_of(req);
+  int coordinator = (a->roles & NB_ROLE_COORDINATOR) != 0;
+  json_t *firms = admin_firms(a);
+  if (!coordinator && json_array_size(firms) == 0) {
+    json_decref(firms);
+    return nb__req_error(req, 403, "forbidden", NULL,
+                         "Only coordinators and firm admins see invitations.");
+  }
+  char *ids = json_dumps(firms, JSON_COMPACT);
+  json_decref(firms);
+  json_t *rows = NULL;
+  json_t *p = json_pack("[I, I, i, s]", (json_int_t)a->hood_id,
+                        (json_int_t)time(NULL), coordinator, ids ? ids : "[]");
+  free(ids);
+  int rc = nb__db_query(
+      app->db,
+      "SELECT i.id, p.email, p.display_name, i.role, i.firm_id, f.name AS "
+      "firm_name, strftime('%Y-%m-%dT%H:%M:%SZ', i.expires_at, 'unixepoch') "
+      "AS expires_at, i.created_at, c.display_name AS created_by FROM "
+      "nb_invites i JOIN nb_people p ON p.id = i.person_id LEFT JOIN nb_firms "
+      "f ON f.id = i.firm_id LEFT JOIN nb_people c ON c.id = i.created_by "
+      "WHERE i.kind = 'invite' AND i.hood_id = ?1 AND i.used_at IS NULL AND "
+      "i.expires_at > ?2 AND (?3 OR i.firm_id IN (SELECT value FROM "
+      "json_each(?4))) ORDER BY i.id DESC",
+      p, &rows);
+  json_decref(p);
+  if (rc)
+    return rc;
+  size_t i;
+  json_t *r;
+  json_array_foreach(rows, i, r) {
+    json_t *fid = json_object_get(r, "firm_id");
+    json_object_set_new(r, "firm",
+                        json_is_integer(fid)
+                            ? json_pack("{s:O, s:O}", "id", fid, "name",
+                                        json_object_get(r, "firm_name"))
+                            : json_null());
+    json_object_del(r, "firm_id");
+    json_object_del(r, "firm_name");
+  }
+  json_t *body = json_pack("{s:o}", "items", rows);
+  rc = nb__req_json(req, 200, body);
+  json_decref(body);
+  return rc;
+}
+
+/* Revoke: the link stops working at once. A person who never accepted
+ * loses what the invitation granted in this hood, and disappears when
+ * nothing else is left of them. */
+static int invite_revoke(nb_req_t *req, void *ud) {
+  nb_app_t *app = ud;
+  nb_auth_t *a = nb__auth_of(req);
+  int64_t id = param_id(req, "id");
+  if (!id)
+    return nb__req_error(req, 400, "invalid", "id", "id must be a number.");
+  json_t *row = one(app,
+                    "SELECT i.id, i.person_id, i.firm_id, i.role, "
+                    "p.password_hash IS NULL AS pending FROM nb_invites i JOIN "
+                    "nb_people p ON p.id = i.person_id WHERE i.id = ?1 AND "
+                    "i.hood_id = ?2 AND i.kind = 'invite' AND i.used_at IS "
+                    "NULL AND i.expires_at > ?3",
+                    json_pack("[I, I, I]", (json_int_t)id,
+                              (json_int_t)a->hood_id, (json_int_t)time(NULL)));
+  if (!row)
+    return nb__req_error(req, 404, "not_found", NULL,
+                         "There is no such open invitation.");
+  int64_t person = json_integer_value(json_object_get(row, "person_id"));
+  int64_t firm = json_integer_value(json_object_get(row, "firm_id"));
+  int pending = json_integer_value(json_object_get(row, "pending")) != 0;
+  json_decref(row);
+  int allowed = (a->roles & NB_ROLE_COORDINATOR) != 0;
+  for (int i = 0; i < a->nfirms && !allowed; i++)
+    allowed = firm && a->firms[i] == firm && a->firm_admin[i];
+  if (!allowed)
+    return nb__req_error(req, 403, "forbidden", NULL,
+                         "Only coordinators and the firm's admins revoke "
+                         "this invitation.");
+  /* Each statement gets exactly its own parameters (db.c refuses extra
+   * ones). */
+  json_t *pi = json_pack("[I]", (json_int_t)id);
+  json_t *ph = json_pack("[I, I]", (json_int_t)person, (json_int_t)a->hood_id);
+  json_t *pp = json_pack("[I]", (json_int_t)person);
+  int rc = nb__db_begin(app->db);
+  if (!rc)
+    rc = nb__db_exec(app->db,
+                     "UPDATE nb_invites SET expires_at = 0 WHERE id = ?1", pi,
+                     NULL, NULL);
+  if (!rc && pending)
+    rc = nb__db_exec(app->db,
+                     "DELETE FROM nb_memberships WHERE person_id = ?1 AND "
+                     "firm_id IN (SELECT id FROM nb_firms WHERE hood_id = ?2)",
+                     ph, NULL, NULL);
+  if (!rc && pending)
+    rc = nb__db_exec(app->db,
+                     "DELETE FROM nb_hood_roles WHERE person_id = ?1 AND "
+                     "hood_id = ?2",
+                     ph, NULL, NULL);
+  if (!rc && pending)
+    rc = nb__db_exec(app->db,
+                     "DELETE FROM nb_people WHERE id = ?1 AND password_hash IS "
+                     "NULL AND NOT EXISTS (SELECT 1 FROM nb_memberships WHERE "
+                     "person_id = ?1) AND NOT EXISTS (SELECT 1 FROM "
+                     "nb_hood_roles WHERE person_id = ?1)",
+                     pp, NULL, NULL);
+  json_decref(pi);
+  json_decref(ph);
+  json_decref(pp);
+  if (!rc) {
+    char obj[32];
+    snprintf(obj, sizeof(obj), "%lld", (long long)id);
+    rc = nb__audit(app, a->hood_id, a->person_id, "core", "invite.revoked",
+                   "invite", obj, NULL);
+  }
+  if (!rc)
+    rc = nb__db_commit(app->db);
+  if (rc) {
+    if (nb__db_in_tx(app->db))
+      nb__db_rollback(app->db);
+    return rc;
+  }
+  return nb__req_respond(req, 204, NULL, NULL, 0);
+}
+
 int nb__invites_routes(nb_app_t *app) {
   static const struct {
     const char *method, *pattern;
@@ -505,6 +643,8 @@ int nb__invites_routes(nb_app_t *app) {
     nb_route_fn fn;
   } routes[] = {
       {"POST", "/api/v1/n/:hood/invites", NB_PERM_MEMBER, invite},
+      {"GET", "/api/v1/n/:hood/invites", NB_PERM_MEMBER, invite_list},
+      {"DELETE", "/api/v1/n/:hood/invites/:id", NB_PERM_MEMBER, invite_revoke},
       {"GET", "/api/v1/invites/:token", NB_PERM_PUBLIC, invite_show},
       {"POST", "/api/v1/invites/:token/accept", NB_PERM_PUBLIC, invite_accept},
       {"PUT", "/api/v1/n/:hood/people/:id/roles", NB_PERM_COORDINATOR, set_roles},

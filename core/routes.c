@@ -19,6 +19,7 @@
 #include "migrate.h"
 #include "nb_build_config.h"
 #include "plugins.h"
+#include "profile.h"
 #include "tenancy.h"
 #include "ws.h"
 
@@ -102,6 +103,7 @@ int nb__routes_add(nb_app_t *app) {
   }
   int rc = nb__account_routes(app);
   rc = rc ? rc : nb__tenancy_routes(app);
+  rc = rc ? rc : nb__profile_routes(app);
   rc = rc ? rc : nb__audit_routes(app);
   rc = rc ? rc : nb__hood_plugins_routes(app);
   rc = rc ? rc : nb__invites_routes(app);

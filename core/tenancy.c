@@ -92,12 +92,16 @@ static int firms(nb_req_t *req, void *ud) {
 }
 
 static int firm(nb_req_t *req, void *ud) {
-  nb_app_t *app = ud;
-  nb_auth_t *a = nb__auth_of(req);
-  char *end, sql[512];
+  char *end;
   long long id = strtoll(nb__match_param(&req->match, "id"), &end, 10);
   if (*end || id <= 0)
     return nb__req_error(req, 400, "invalid", "id", "id must be a number.");
+  return nb__tenancy_firm_answer(req, ud, id);
+}
+
+int nb__tenancy_firm_answer(nb_req_t *req, nb_app_t *app, int64_t id) {
+  nb_auth_t *a = nb__auth_of(req);
+  char sql[512];
   snprintf(sql, sizeof(sql),
            "SELECT %s FROM nb_firms f WHERE f.id = ?1 AND f.hood_id = ?2",
            firm_columns);
