@@ -36,6 +36,7 @@ enum opt_type {
   T_STRING, /* char[]: any text that fits */
   T_PATH,   /* char[]: non-empty, fits (never truncated) */
   T_ORIGIN, /* char[]: "" or scheme://host[:port] */
+  T_SMTP,   /* char[]: "" or smtp(s)://host[:port] */
   T_LISTEN, /* char[]: ADDR or ADDR:PORT (PORT sets server.port) */
   T_INT,    /* int in [min, max] */
   T_LONG,   /* long in [min, max] */
@@ -105,6 +106,15 @@ static const option_t options[] = {
      AT(password_min_length), NULL, "shortest password accepted"},
     {"auth", "invite_valid_days", T_LONG, "7", NULL, 1, 90,
      AT(invite_valid_days), NULL, "days an invitation link stays valid"},
+    {"mail", "smtp_url", T_SMTP, "", NULL, 0, 0, AT(smtp_url), NULL,
+     "empty (links are only shown to the inviter), or smtp://host[:port] "
+     "(STARTTLS when offered) or smtps://host[:port]"},
+    {"mail", "from", T_STRING, "nachbar@localhost", NULL, 0, 0, AT(mail_from),
+     NULL, "sender address of invitation and reset mails"},
+    {"mail", "user", T_STRING, "", NULL, 0, 0, AT(smtp_user), NULL,
+     "SMTP user name, empty for none"},
+    {"mail", "password", T_STRING, "", NULL, 0, 0, AT(smtp_password), NULL,
+     "SMTP password (keep the file private)"},
     {"events", "retention_days", T_LONG, "30", NULL, 1, 3650,
      AT(event_retention_days), NULL, "days events are kept for replay"},
     {"events", "retention_max", T_LONG, "1000000", NULL, 1000, 100000000,
@@ -301,6 +311,27 @@ static int apply_origin(char *dst, const option_t *o, const char *v, char *why,
   return store_string(dst, o->size, v, strlen(v), why, wlen);
 }
 
+/* mail.smtp_url: "" or smtp(s)://host[:port], nothing after it. */
+static int apply_smtp(char *dst, const option_t *o, const char *v, char *why,
+                      size_t wlen) {
+  const char *rest = NULL;
+  if (!strncmp(v, "smtp://", 7))
+    rest = v + 7;
+  else if (!strncmp(v, "smtps://", 8))
+    rest = v + 8;
+  if (*v && (!rest || !*rest || strpbrk(rest, "/?#@\"\\ \t"))) {
+    snprintf(why, wlen, "'%.80s' is not an SMTP server; allowed: %s", v,
+             o->help);
+    return NB_EINVAL;
+  }
+  for (const char *p = v; *p; p++)
+    if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+      snprintf(why, wlen, "control characters are not allowed");
+      return NB_EINVAL;
+    }
+  return store_string(dst, o->size, v, strlen(v), why, wlen);
+}
+
 /* plugins.load: split at commas, trim blanks, check names and repeats;
  * replaces *dst with a new array only when every name is valid. */
 static int apply_list(json_t **dst, const option_t *o, const char *v, char *why,
@@ -368,6 +399,8 @@ static int apply(nb_config_t *c, const option_t *o, const char *v, char *why,
     return store_string(field, o->size, v, strlen(v), why, wlen);
   case T_ORIGIN:
     return apply_origin(field, o, v, why, wlen);
+  case T_SMTP:
+    return apply_smtp(field, o, v, why, wlen);
   case T_LISTEN:
     return apply_listen(c, o, v, why, wlen);
   case T_INT:
@@ -638,6 +671,15 @@ int nb__config_load(nb_config_t *c, const char *file, char *err, size_t len) {
     rc = p.fail_line ? p.rc : NB_ENOMEM; /* first < 0: inih's malloc */
     if (!p.fail_line)
       snprintf(err, len, "%s: out of memory", file);
+    goto cleanup;
+  }
+  /* Checks across keys. */
+  if (p.c->smtp_url[0] && !p.c->public_origin[0]) {
+    snprintf(err, len,
+             "%s: [mail] smtp_url needs [server] public_origin: mailed "
+             "links must be absolute",
+             file);
+    rc = NB_EINVAL;
     goto cleanup;
   }
   /* Swap: c takes the new values, p.c the old JSON to be freed below. */

@@ -47,6 +47,11 @@ typedef struct nb_config {
   long login_window_seconds;
   long password_min_length;
   long invite_valid_days;
+  /* [mail]: invitation and reset links by mail when smtp_url is set */
+  char smtp_url[256];
+  char mail_from[256];
+  char smtp_user[128];
+  char smtp_password[256];
   /* [events] */
   long event_retention_days;   /* events older than this are pruned */
   long event_retention_max;    /* at most this many events are kept */

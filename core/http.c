@@ -90,7 +90,13 @@ static void req_finish(nb_req_t *req) {
   char line[1024] = "";
   size_t n = nb__log_kv(line, sizeof(line), "rid", req->rid);
   n = nb__log_kv(line, sizeof(line), "method", req->method);
-  n = nb__log_kv(line, sizeof(line), "path", req->path ? req->path : "");
+  /* Secrets in paths (invitation and reset tokens) never reach the log:
+   * such routes are logged by their pattern. */
+  const char *logged = req->route && strstr(req->route_name, ":token")
+                           ? req->route_name
+                       : req->path ? req->path
+                                   : "";
+  n = nb__log_kv(line, sizeof(line), "path", logged);
   (void)n;
   nb__log(req->status >= 500 ? NB_LOG_ERROR : NB_LOG_INFO, "request",
           "%s status=%d dur_ms=%.3f", line + 1, req->status, secs * 1e3);

@@ -18,6 +18,7 @@
 #include "audit.h"
 #include "auth.h"
 #include "http.h"
+#include "mail.h"
 #include "password.h"
 
 static int64_t param_id(nb_req_t *req, const char *name) {
@@ -62,6 +63,61 @@ static int make_link(nb_req_t *req, const char *kind, int64_t person_id,
   json_decref(p);
   snprintf(link, len, "%s/#/invite/%s", app->cfg.public_origin, token);
   return rc;
+}
+
+/* Mail a fresh link to the person it is for, in their language, when a
+ * relay is configured. Returns 1 when queued, else 0 (the link is shown
+ * to the inviter either way). */
+static int mail_link(nb_req_t *req, const char *kind, const char *email,
+                     const char *name, const char *locale, const char *link,
+                     int64_t expires) {
+  nb_app_t *app = req->app;
+  nb_auth_t *a = nb__auth_of(req);
+  if (!app->cfg.smtp_url[0])
+    return 0;
+  json_t *hood = one(app, "SELECT name FROM nb_hoods WHERE id = ?1",
+                     json_pack("[I]", (json_int_t)a->hood_id));
+  const char *hood_name = hood ? json_string_value(json_object_get(hood, "name"))
+                               : a->hood;
+  char until[32], subject[256], text[2048];
+  time_t t = (time_t)expires;
+  struct tm tm;
+  gmtime_r(&t, &tm);
+  int de = !locale || strcmp(locale, "en") != 0;
+  strftime(until, sizeof(until), de ? "%d.%m.%Y" : "%Y-%m-%d", &tm);
+  int invite = strcmp(kind, "invite") == 0;
+  if (de) {
+    snprintf(subject, sizeof(subject), invite ? "Einladung zu nachbar: %s"
+                                              : "Neues Passwort für nachbar: %s",
+             hood_name);
+    snprintf(text, sizeof(text),
+             invite ? "Hallo %s,\n\n%s lädt Sie in die "
+                      "Digitalisierungsnachbarschaft „%s“ auf nachbar ein.\n\n"
+                      "Mit diesem Link legen Sie Ihr Passwort fest (gültig bis "
+                      "%s):\n%s\n\nWenn Sie diese Einladung nicht erwartet "
+                      "haben, ignorieren Sie diese Nachricht einfach.\n"
+                    : "Hallo %s,\n\n%s hat für Sie einen Link zum Festlegen "
+                      "eines neuen Passworts für „%s“ erstellt (gültig bis "
+                      "%s):\n%s\n\nWenn Sie das nicht erwartet haben, sagen "
+                      "Sie bitte Ihrer Koordination Bescheid.\n",
+             name, a->display_name, hood_name, until, link);
+  } else {
+    snprintf(subject, sizeof(subject), invite ? "Invitation to nachbar: %s"
+                                              : "New password for nachbar: %s",
+             hood_name);
+    snprintf(text, sizeof(text),
+             invite ? "Hello %s,\n\n%s invites you to the digitalization "
+                      "neighbourhood \"%s\" on nachbar.\n\nSet your password "
+                      "with this link (valid until %s):\n%s\n\nIf you did not "
+                      "expect this invitation, just ignore this message.\n"
+                    : "Hello %s,\n\n%s made a link for you to set a new "
+                      "password for \"%s\" (valid until %s):\n%s\n\nIf you "
+                      "did not expect this, please tell your coordinator.\n",
+             name, a->display_name, hood_name, until, link);
+  }
+  int rc = nb__mail_send(app, email, subject, text);
+  json_decref(hood);
+  return rc == 1;
 }
 
 static const nb_param_t invite_schema[] = {
@@ -206,6 +262,11 @@ static int invite(nb_req_t *req, void *ud) {
                            existing ? json_null() : json_integer(expires));
   /* An existing account is added at once: nothing to accept. */
   json_object_set_new(body, "added", json_boolean(existing != NULL));
+  json_object_set_new(
+      body, "mailed",
+      json_boolean(!existing && mail_link(req, "invite", email, name,
+                                          locale ? locale : "de", link,
+                                          expires)));
   rc = nb__req_json(req, 201, body);
   json_decref(body);
   return rc;
@@ -354,7 +415,8 @@ static int invite_accept(nb_req_t *req, void *ud) {
 static json_t *hood_person(nb_req_t *req, int64_t id) {
   nb_auth_t *a = nb__auth_of(req);
   return one(req->app,
-             "SELECT p.id, p.email FROM nb_people p WHERE p.id = ?1 AND "
+             "SELECT p.id, p.email, p.display_name, p.locale FROM nb_people "
+             "p WHERE p.id = ?1 AND "
              "p.deleted_at IS NULL AND p.id IN (SELECT person_id FROM "
              "nb_hood_roles WHERE hood_id = ?2 UNION SELECT m.person_id FROM "
              "nb_memberships m JOIN nb_firms f ON f.id = m.firm_id WHERE "
@@ -476,7 +538,6 @@ static int reset_link(nb_req_t *req, void *ud) {
   json_t *who = id ? hood_person(req, id) : NULL;
   if (!who)
     return nb__req_error(req, 404, "not_found", NULL, "There is no such person here.");
-  json_decref(who);
   char link[600], obj[32];
   int64_t expires;
   int rc = nb__db_begin(app->db);
@@ -490,9 +551,17 @@ static int reset_link(nb_req_t *req, void *ud) {
     rc = nb__db_commit(app->db);
   else if (nb__db_in_tx(app->db))
     nb__db_rollback(app->db);
-  if (rc)
+  if (rc) {
+    json_decref(who);
     return rc;
-  json_t *body = json_pack("{s:s, s:I}", "link", link, "expires_at", (json_int_t)expires);
+  }
+  int mailed = mail_link(
+      req, "reset", json_string_value(json_object_get(who, "email")),
+      json_string_value(json_object_get(who, "display_name")),
+      json_string_value(json_object_get(who, "locale")), link, expires);
+  json_decref(who);
+  json_t *body = json_pack("{s:s, s:I, s:b}", "link", link, "expires_at",
+                           (json_int_t)expires, "mailed", mailed);
   rc = nb__req_json(req, 201, body);
   json_decref(body);
   return rc;

@@ -21,6 +21,7 @@
 
 #include "events.h"
 #include "http.h"
+#include "mail.h"
 #include "log.h"
 #include "metrics.h"
 #include "migrate.h"
@@ -187,7 +188,7 @@ int nb__server_run(nb_app_t *app) {
     return 1;
   if (nb__server_open_db(app) || nb__router_create(&app->router) ||
       nb__ws_init(app) || nb__routes_add(app) || nb__post_init(app) ||
-      nb__events_init(app))
+      nb__events_init(app) || nb__mail_init(app))
     goto out;
   uv_signal_init(&app->loop, &app->sigterm);
   uv_signal_init(&app->loop, &app->sigint);
@@ -233,6 +234,7 @@ out:
     nb__log(NB_LOG_WARN, "loop_not_empty", "hint=\"a handle was left open\"");
   nb__plugins_close(app);
   nb__ws_close(app);
+  nb__mail_close();
   nb__router_destroy(app->router);
   app->router = NULL;
   if (app->db) {

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 # server cannot start.
 pkgs=(build-essential meson ninja-build pkg-config git
       libwebsockets-dev libwebsockets-evlib-uv libuv1-dev libjansson-dev
-      libsqlite3-dev libsodium-dev libinih-dev libsystemd-dev
+      libsqlite3-dev libsodium-dev libinih-dev libsystemd-dev libcurl4-openssl-dev
       libcmocka-dev valgrind sqlite3 ca-certificates)
 # Node runs the integration and browser tests; keep an existing install
 # (Debian's npm conflicts with Node from other sources).
