@@ -21,6 +21,7 @@
 #include "log.h"
 #include "password.h"
 #include "throttle.h"
+#include "ws.h"
 
 /* {id, email, display_name, locale, is_operator, hoods:[{slug, name,
  * region, timezone, roles:[...], firms:[{id, name, role}]}]} (new ref). */
@@ -228,6 +229,7 @@ static int sign_out(nb_req_t *req, void *ud) {
   json_decref(p);
   if (rc)
     return rc;
+  nb__ws_reauth_person(app, a->person_id); /* other tabs reconnect */
   cookie_header(req, "", 0);
   return nb__req_respond(req, 204, NULL, NULL, 0);
 }
@@ -331,6 +333,7 @@ static int token_revoke(nb_req_t *req, void *ud) {
     return rc;
   if (!changes)
     return nb__req_error(req, 404, "not_found", NULL, "No such token.");
+  nb__ws_reauth_person(app, a->person_id);
   return nb__req_respond(req, 204, NULL, NULL, 0);
 }
 

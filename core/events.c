@@ -341,6 +341,7 @@ int nb__events_subscribe(nb_conn_t *c, const json_t *msg) {
   if (!subs)
     return NB_ENOMEM;
   c->subs = subs;
+  size_t had = c->nsubs;
   json_array_foreach(topics, i, t) {
     nb_ws_sub_t *s = &c->subs[c->nsubs];
     int dup = 0;
@@ -359,6 +360,7 @@ int nb__events_subscribe(nb_conn_t *c, const json_t *msg) {
   }
   nb__metrics_count("nachbar_ws_subscriptions_total", "Topics subscribed",
                     (double)json_array_size(topics));
+  nb__ws_subs_changed(app, (long)(c->nsubs - had));
   int64_t last = last_event_id(app), replayed = 0;
   if (since_v && !json_is_null(since_v)) {
     if (since < meta_int(app, "events_pruned_upto") || since > last ||
@@ -407,6 +409,7 @@ int nb__events_unsubscribe(nb_conn_t *c, const json_t *msg) {
       if (!drop)
         c->subs[w++] = c->subs[k];
     }
+    nb__ws_subs_changed(c->app, (long)w - (long)c->nsubs);
     c->nsubs = w;
   }
   json_t *m = json_pack("{s:s}", "op", "unsubscribed");

@@ -16,6 +16,7 @@
 #include "audit.h"
 #include "auth.h"
 #include "events.h"
+#include "hood_plugins.h"
 #include "http.h"
 #include "jsonv.h"
 #include "log.h"
@@ -425,6 +426,10 @@ static int h_event_publish(nb_plugin_t *self, int64_t hood_id,
   if (!type || !nb__ws_event_type_owned(self->app, type, self) || !topic ||
       nb__ws_topic_find(self->app, topic, &perm, &owner) != 0 || owner != self)
     return NB_EINVAL;
+  /* Switched off in this hood: its events stop (the change itself is the
+   * plugin's business; its routes there answer 404 already). */
+  if (!nb__hood_plugin_enabled(self->app, hood_id, self->name))
+    return 0;
   return nb__events_publish(self->app, hood_id, actor_id, topic, type, data,
                             vis, vis_firm);
 }

@@ -20,6 +20,7 @@
 #include "http.h"
 #include "mail.h"
 #include "password.h"
+#include "ws.h"
 
 static int64_t param_id(nb_req_t *req, const char *name) {
   char *end;
@@ -254,6 +255,8 @@ static int invite(nb_req_t *req, void *ud) {
   json_decref(detail);
   if (rc || (rc = nb__db_commit(app->db)))
     goto fail;
+  if (existing) /* new firm or role: live subscriptions see it after a reconnect */
+    nb__ws_reauth_person(app, pid);
   json_t *body = json_pack("{s:I, s:s, s:o, s:o, s:o}", "person_id",
                            (json_int_t)pid, "role", role, "firm_id",
                            firm_id ? json_integer(firm_id) : json_null(),
@@ -368,6 +371,7 @@ static void accept_done(void *ud, int ok, int rehash, const char *hash) {
     nb__req_error(req, 500, "internal", NULL, "Please retry.");
     goto out;
   }
+  nb__ws_reauth_person(app, ac->person_id); /* a reset ends sessions */
   json_t *body = json_pack("{s:b}", "ok", 1);
   nb__req_json(req, 200, body);
   json_decref(body);
@@ -488,6 +492,7 @@ static int set_roles(nb_req_t *req, void *ud) {
     nb__db_rollback(app->db);
   if (rc)
     return rc;
+  nb__ws_reauth_person(app, id);
   json_t *body = json_pack("{s:I, s:O}", "id", (json_int_t)id, "roles", roles);
   rc = nb__req_json(req, 200, body);
   json_decref(body);
@@ -527,6 +532,8 @@ static int remove_person(nb_req_t *req, void *ud) {
     rc = nb__db_commit(app->db);
   else if (nb__db_in_tx(app->db))
     nb__db_rollback(app->db);
+  if (!rc)
+    nb__ws_reauth_person(app, id);
   return rc ? rc : nb__req_respond(req, 204, NULL, NULL, 0);
 }
 

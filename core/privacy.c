@@ -19,6 +19,7 @@
 #include "http.h"
 #include "log.h"
 #include "plugins.h"
+#include "ws.h"
 
 static json_t *query(nb_app_t *app, const char *sql, int64_t id) {
   json_t *rows = NULL, *p = json_pack("[I]", (json_int_t)id);
@@ -117,6 +118,7 @@ static int delete_me(nb_req_t *req, void *ud) {
   }
   if ((rc = nb__db_commit(app->db)))
     return rc;
+  nb__ws_reauth_person(app, id);
   nb__req_header(req, "Set-Cookie",
                  NB_SESSION_COOKIE "=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
   return nb__req_respond(req, 204, NULL, NULL, 0);

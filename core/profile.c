@@ -21,6 +21,7 @@
 #include "password.h"
 #include "tenancy.h"
 #include "throttle.h"
+#include "ws.h"
 
 /* ---- PATCH /api/v1/me ---- */
 
@@ -120,8 +121,10 @@ static void pw_stored(void *ud, int ok, int rehash, const char *hash) {
     nb__db_rollback(app->db);
   if (rc)
     nb__req_error(c->req, 500, "internal", NULL, "Please retry.");
-  else
+  else {
+    nb__ws_reauth_person(app, c->person_id);
     nb__req_respond(c->req, 204, NULL, NULL, 0);
+  }
   pw_free(c);
 }
 

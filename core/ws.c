@@ -51,6 +51,7 @@ struct nb_ws_registry {
   nb_conn_t *conns;
   long nconns;
   long nsockets;
+  long nsubs; /* subscriptions over all connections */
 };
 
 int nb__ws_init(nb_app_t *app) {
@@ -75,6 +76,15 @@ size_t nb__ws_conn_size(void) { return sizeof(nb_conn_t); }
 long nb__ws_count(nb_app_t *app) { return app->ws ? app->ws->nconns : 0; }
 
 long nb__ws_sockets(nb_app_t *app) { return app->ws ? app->ws->nsockets : 0; }
+
+void nb__ws_subs_changed(nb_app_t *app, long delta) {
+  if (!app->ws || !delta)
+    return;
+  app->ws->nsubs += delta;
+  nb__metrics_gauge("nachbar_ws_subscriptions",
+                    "Topic subscriptions open now, over all WebSockets",
+                    (double)app->ws->nsubs);
+}
 
 void nb__ws_wsi_destroyed(nb_app_t *app, struct lws *wsi, void *user) {
   const struct lws_protocols *pr = lws_get_protocol(wsi);
@@ -456,6 +466,21 @@ static void close_going_away(nb_conn_t *c) {
   lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_SYNC);
 }
 
+void nb__ws_reauth_person(nb_app_t *app, int64_t person_id) {
+  if (!app->ws || !person_id)
+    return;
+  nb_conn_t *next;
+  for (nb_conn_t *c = app->ws->conns; c; c = next) {
+    next = c->next; /* lws reports CLOSED synchronously */
+    if (c->person_id != person_id || c->closing || !c->wsi)
+      continue;
+    c->closing = 1;
+    lws_close_reason(c->wsi, (enum lws_close_status)NB_WS_CLOSE_REAUTH,
+                     (unsigned char *)"access changed: reconnect", 25);
+    lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_SYNC);
+  }
+}
+
 void nb__ws_close_all(nb_app_t *app) {
   if (!app->ws)
     return;
@@ -557,6 +582,7 @@ int nb__ws_callback(struct lws *wsi, enum lws_callback_reasons reason,
     }
     free(c->q);
     c->q = NULL;
+    nb__ws_subs_changed(app, -(long)c->nsubs);
     free(c->subs);
     c->subs = NULL;
     c->nsubs = 0;

@@ -102,6 +102,21 @@ size_t nb__ws_conn_size(void);
 /* Open WebSocket connections. */
 long nb__ws_count(nb_app_t *app);
 
+/* Close code for "who you are or what you may see changed": the client
+ * reconnects (its cookie or token is checked again) and resubscribes with
+ * the last id it saw, so nothing is missed and nothing is shown that the
+ * new roles do not allow. */
+#define NB_WS_CLOSE_REAUTH 4000
+
+/* Close every WebSocket of `person_id` with NB_WS_CLOSE_REAUTH: after a
+ * sign-out, a revoked token, a password change, changed roles or
+ * memberships, a removal or a deleted account. Call after the commit. */
+void nb__ws_reauth_person(nb_app_t *app, int64_t person_id);
+
+/* Subscriptions were added (delta > 0) or dropped: keeps the
+ * nachbar_ws_subscriptions gauge. */
+void nb__ws_subs_changed(nb_app_t *app, long delta);
+
 /* WebSocket sockets lws still holds: a closed connection keeps its socket
  * until the close frame is written and acknowledged. A stop waits for
  * zero so every client gets its 1001. */

@@ -1,0 +1,176 @@
+// A live connection follows the person's access: signing out, a revoked
+// token, a removal or changed roles close the person's WebSockets with
+// 4000 so the client reconnects under its new rights; a switched-off
+// plugin publishes nothing; the subscriptions gauge follows the sockets.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import WebSocket from 'ws';
+import { startServer, stopAll } from './harness.mjs';
+
+const HOOD = 'peiner-strasse';
+const servers = [];
+let s;
+const wait = (ms) => new Promise((r) => setTimeout(r, ms));
+
+before(async () => {
+  s = await startServer({ args: ['--demo'] });
+  servers.push(s);
+});
+after(() => stopAll(servers));
+
+async function login(email) {
+  const r = await fetch(`${s.url}/api/v1/session`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password: 'nachbar-demo' }),
+  });
+  assert.equal(r.status, 200, `sign-in of ${email}`);
+  return { cookie: r.headers.get('set-cookie').split(';')[0], csrf: (await r.json()).csrf };
+}
+
+async function call(who, method, path, body) {
+  const headers = who.token ? { authorization: `Bearer ${who.token}` }
+    : { cookie: who.cookie, origin: s.url, 'x-csrf-token': who.csrf };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const r = await fetch(s.url + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const t = await r.text();
+  let b = t;
+  try { b = JSON.parse(t); } catch { /* empty */ }
+  return { status: r.status, body: b };
+}
+
+function connect(who) {
+  const headers = who?.token ? { authorization: `Bearer ${who.token}` } : who ? { cookie: who.cookie } : {};
+  const ws = new WebSocket(s.url.replace('http', 'ws') + '/ws', 'nachbar.v1', { headers });
+  ws.msgs = [];
+  ws.closedWith = new Promise((res) => ws.on('close', (code, reason) => res({ code, reason: reason.toString() })));
+  ws.on('message', (d) => ws.msgs.push(JSON.parse(d)));
+  return new Promise((res, rej) => { ws.on('open', () => res(ws)); ws.on('error', rej); });
+}
+
+async function until(fn, ms = 5000) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) { const v = fn(); if (v) return v; await wait(20); }
+  throw new Error('timed out waiting');
+}
+
+async function subscribe(ws, topics = ['hello']) {
+  const id = Math.random();
+  ws.send(JSON.stringify({ op: 'subscribe', hood: HOOD, topics, since: null, id }));
+  return until(() => ws.msgs.find((m) => m.id === id && m.op !== 'event'));
+}
+
+async function gauge() {
+  const text = await (await fetch(`${s.url}/metrics`)).text();
+  const m = /^nachbar_ws_subscriptions (\d+)$/m.exec(text);
+  return m ? Number(m[1]) : 0;
+}
+
+const personId = async (coord, email) =>
+  (await call(coord, 'GET', `/api/v1/n/${HOOD}/people`)).body.items.find((p) => p.email === email).id;
+
+test('signing out closes the person\'s live connections with 4000; the old cookie then subscribes to nothing', async () => {
+  const tab1 = await login('lea@nordmann-rohrbau.demo.example');
+  const tab2 = await login('lea@nordmann-rohrbau.demo.example');
+  const ws = await connect(tab1);
+  assert.equal((await subscribe(ws)).op, 'replayed');
+  assert.equal((await call(tab1, 'DELETE', '/api/v1/session')).status, 204);
+  const closed = await ws.closedWith;
+  assert.equal(closed.code, 4000);
+  assert.match(closed.reason, /reconnect/);
+  // The client reconnects with the cookie it has: it is signed out now.
+  const again = await connect(tab1);
+  const r = await subscribe(again);
+  assert.equal(r.op, 'error');
+  assert.equal(r.code, 'sign_in_required');
+  again.close();
+  // The other tab's session is still valid: it reconnects and subscribes.
+  const other = await connect(tab2);
+  assert.equal((await subscribe(other)).op, 'replayed');
+  other.close();
+});
+
+test('a revoked token\'s WebSocket is closed, and the token opens no subscription afterwards', async () => {
+  const who = await login('sven@metallbau-krueger.demo.example');
+  const t = await call(who, 'POST', '/api/v1/me/tokens', { name: 'board script', scope: 'read' });
+  assert.equal(t.status, 201, JSON.stringify(t.body));
+  const bearer = { token: t.body.token };
+  const ws = await connect(bearer);
+  assert.equal((await subscribe(ws)).op, 'replayed');
+  assert.equal((await call(who, 'DELETE', `/api/v1/me/tokens/${t.body.id}`)).status, 204);
+  assert.equal((await ws.closedWith).code, 4000);
+  const again = await connect(bearer);
+  const r = await subscribe(again);
+  assert.equal(r.code, 'sign_in_required');
+  again.close();
+});
+
+test('a person removed from the neighbourhood loses the live feed at once and cannot subscribe again', async () => {
+  const coord = await login('coordinator@demo.example');
+  const email = 'lea@nordmann-rohrbau.demo.example';
+  const lea = await login(email);
+  const ws = await connect(lea);
+  assert.equal((await subscribe(ws)).op, 'replayed');
+  const id = await personId(coord, email);
+  assert.equal((await call(coord, 'DELETE', `/api/v1/n/${HOOD}/people/${id}`)).status, 204);
+  assert.equal((await ws.closedWith).code, 4000);
+  const again = await connect(lea);
+  const r = await subscribe(again);
+  assert.equal(r.op, 'error');
+  assert.equal(r.code, 'not_found');
+  // And no event of the hood reaches the reconnected socket.
+  const frank = await login('frank@nordmann-rohrbau.demo.example');
+  const w = await call(frank, 'POST', `/api/v1/n/${HOOD}/hello/waves`, { message: 'nach dem Entfernen' });
+  assert.equal(w.status, 201, JSON.stringify(w.body));
+  await wait(300);
+  assert.equal(again.msgs.filter((m) => m.op === 'event').length, 0);
+  again.close();
+});
+
+test('changed roles close the connection so the next subscription uses the new roles', async () => {
+  const coord = await login('coordinator@demo.example');
+  const email = 'coach@demo.example';
+  const coach = await login(email);
+  const ws = await connect(coach);
+  assert.equal((await subscribe(ws)).op, 'replayed');
+  const id = await personId(coord, email);
+  const r = await call(coord, 'PUT', `/api/v1/n/${HOOD}/people/${id}/roles`, { roles: ['coach'] });
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  assert.equal((await ws.closedWith).code, 4000);
+});
+
+test('the subscriptions gauge counts open subscriptions, not all ever made', async () => {
+  const who = await login('thomas@glaserei-hoffmann.demo.example');
+  const base = await gauge();
+  const a = await connect(who);
+  const b = await connect(who);
+  await subscribe(a);
+  await subscribe(b);
+  await subscribe(b); // the same topic twice counts once
+  assert.equal(await gauge(), base + 2);
+  const id = Math.random();
+  a.send(JSON.stringify({ op: 'unsubscribe', hood: HOOD, topics: ['hello'], id }));
+  await until(() => a.msgs.find((m) => m.id === id));
+  assert.equal(await gauge(), base + 1);
+  b.close();
+  await (b.closedWith);
+  for (let i = 0; i < 50 && (await gauge()) !== base; i++) await wait(20);
+  assert.equal(await gauge(), base);
+  a.close();
+});
+
+test('a plugin switched off in the hood publishes nothing there; switched on again it does', async () => {
+  const coord = await login('coordinator@demo.example');
+  const thomas = await login('thomas@glaserei-hoffmann.demo.example');
+  const ws = await connect(thomas);
+  assert.equal((await subscribe(ws)).op, 'replayed');
+  assert.equal((await call(coord, 'PUT', `/api/v1/n/${HOOD}/plugins/hello`, { enabled: false })).status, 200);
+  const off = await call(thomas, 'POST', `/api/v1/n/${HOOD}/hello/waves`, { message: 'aus' });
+  assert.equal(off.status, 404);
+  await wait(300);
+  assert.equal(ws.msgs.filter((m) => m.op === 'event').length, 0);
+  assert.equal((await call(coord, 'PUT', `/api/v1/n/${HOOD}/plugins/hello`, { enabled: true })).status, 200);
+  const on = await call(thomas, 'POST', `/api/v1/n/${HOOD}/hello/waves`, { message: 'an' });
+  assert.equal(on.status, 201);
+  await until(() => ws.msgs.find((m) => m.op === 'event' && m.data?.message === 'an'));
+  ws.close();
+});
