@@ -31,6 +31,7 @@ struct nb_db {
   cached_t cache[CACHE_SLOTS];
   uint64_t tick;
   int in_tx;
+  int allow_tx; /* begin/commit/rollback below are running */
   char errmsg[512];
 };
 
@@ -79,6 +80,20 @@ static int pragma(nb_db_t *db, const char *sql, const char *expect) {
   return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : set_error(db, rc);
 }
 
+/* Transaction statements only from nb__db_begin/commit/rollback: a COMMIT
+ * or SAVEPOINT sent through nb__db_exec (a plugin's db_exec) or inside a
+ * migration step would end or open a transaction behind the back of the
+ * code that owns it. Checked when a statement is prepared. */
+static int authorize(void *ud, int action, const char *a, const char *b,
+                     const char *c, const char *d) {
+  nb_db_t *db = ud;
+  (void)a, (void)b, (void)c, (void)d;
+  if ((action == SQLITE_TRANSACTION || action == SQLITE_SAVEPOINT) &&
+      !db->allow_tx)
+    return SQLITE_DENY;
+  return SQLITE_OK;
+}
+
 int nb__db_open(nb_db_t **out, const char *path, const char *synchronous,
                 long busy_timeout_ms) {
   static const char *const levels[] = {"OFF", "NORMAL", "FULL", "EXTRA"};
@@ -105,6 +120,7 @@ int nb__db_open(nb_db_t **out, const char *path, const char *synchronous,
       pragma(db, "PRAGMA trusted_schema=OFF", NULL) ||
       pragma(db, "PRAGMA journal_mode=WAL", "wal") || pragma(db, sql, NULL))
     goto fail;
+  sqlite3_set_authorizer(db->h, authorize, db);
   chmod(path, 0640);
   *out = db;
   return 0;
@@ -286,17 +302,30 @@ static int run(nb_db_t *db, const char *sql, const json_t *params,
     rc = NB_ENOMEM;
     goto done;
   }
-  int ncol = sqlite3_column_count(st);
   for (;;) {
     int s = sqlite3_step(st);
     if (s == SQLITE_DONE)
       break;
     if (s != SQLITE_ROW) {
       rc = set_error(db, s);
+      /* A cached statement SQLite could not re-prepare after a schema
+       * change fails here, not in prepare(): answer as for SQL that does
+       * not prepare (NB_EINVAL), the same with or without the cache. */
+      if ((s & 0xff) == SQLITE_ERROR) {
+        sqlite3_stmt *fresh = NULL;
+        if (sqlite3_prepare_v2(db->h, sql, -1, &fresh, NULL) != SQLITE_OK) {
+          snprintf(db->errmsg, sizeof(db->errmsg), "%s", sqlite3_errmsg(db->h));
+          rc = NB_EINVAL;
+        }
+        sqlite3_finalize(fresh);
+      }
       goto done;
     }
     if (!out)
       continue;
+    /* Counted after the step: SQLite re-prepares a cached statement there
+     * when the schema changed (SELECT * after ALTER TABLE). */
+    int ncol = sqlite3_data_count(st);
     json_t *row = json_object();
     if (!row) {
       rc = NB_ENOMEM;
@@ -363,10 +392,19 @@ int nb__db_script(nb_db_t *db, const char *sql) {
   return 0;
 }
 
+/* Run a transaction statement (never cached, so the authorizer sees every
+ * other use of one). */
+static int tx(nb_db_t *db, const char *sql) {
+  db->allow_tx = 1;
+  int rc = sqlite3_exec(db->h, sql, NULL, NULL, NULL);
+  db->allow_tx = 0;
+  return rc == SQLITE_OK ? 0 : set_error(db, rc);
+}
+
 int nb__db_begin(nb_db_t *db) {
   if (db->in_tx)
     return NB_ESTATE;
-  int rc = run(db, "BEGIN IMMEDIATE", NULL, NULL);
+  int rc = tx(db, "BEGIN IMMEDIATE");
   if (rc == 0)
     db->in_tx = 1;
   return rc;
@@ -375,10 +413,9 @@ int nb__db_begin(nb_db_t *db) {
 int nb__db_commit(nb_db_t *db) {
   if (!db->in_tx)
     return NB_ESTATE;
-  int rc = run(db, "COMMIT", NULL, NULL);
-  if (rc) {
-    run(db, "ROLLBACK", NULL, NULL);
-  }
+  int rc = tx(db, "COMMIT");
+  if (rc && !sqlite3_get_autocommit(db->h))
+    tx(db, "ROLLBACK");
   db->in_tx = 0;
   return rc;
 }
@@ -387,7 +424,7 @@ int nb__db_rollback(nb_db_t *db) {
   if (!db->in_tx)
     return NB_ESTATE;
   db->in_tx = 0;
-  return run(db, "ROLLBACK", NULL, NULL);
+  return tx(db, "ROLLBACK");
 }
 
 int nb__db_in_tx(nb_db_t *db) { return db->in_tx; }
@@ -404,12 +441,14 @@ int nb__db_backup(nb_db_t *db, const char *out) {
     return NB_EEXIST;
   /* VACUUM INTO reads one consistent snapshot of the live WAL database. */
   sqlite3_stmt *stmt = NULL;
+  db->allow_tx = 1; /* VACUUM INTO runs its own transaction */
   int rc = sqlite3_prepare_v2(db->h, "VACUUM INTO ?1", -1, &stmt, NULL);
   if (rc == SQLITE_OK)
     rc = sqlite3_bind_text(stmt, 1, out, -1, SQLITE_TRANSIENT);
   if (rc == SQLITE_OK)
     rc = sqlite3_step(stmt);
   sqlite3_finalize(stmt);
+  db->allow_tx = 0;
   if (rc != SQLITE_DONE && rc != SQLITE_OK) {
     int e = set_error(db, rc);
     return e ? e : NB_EDB;
