@@ -198,6 +198,24 @@ static int invite(nb_req_t *req, void *ud) {
     pid = json_integer_value(json_object_get(existing, "id"));
     json_decref(existing);
   } else {
+    /* Someone invited before who has not accepted yet holds what that
+     * invitation granted (a firm, a role, maybe in another hood). A second
+     * link for the same address would hand all of it to whoever gets the
+     * new link: the open invitation is revoked first, then re-sent. */
+    json_t *pending = one(
+        app,
+        "SELECT p.id FROM nb_people p WHERE p.email = ?1 AND "
+        "p.deleted_at IS NULL AND p.password_hash IS NULL AND (EXISTS "
+        "(SELECT 1 FROM nb_memberships WHERE person_id = p.id) OR EXISTS "
+        "(SELECT 1 FROM nb_hood_roles WHERE person_id = p.id))",
+        json_pack("[s]", email));
+    if (pending) {
+      json_decref(pending);
+      nb__db_rollback(app->db);
+      return nb__req_error(req, 409, "invite_pending", "email",
+                           "This address has an open invitation already. "
+                           "Revoke it to send a new one.");
+    }
     /* A pending person: no password until the link is used. */
     json_t *p = json_pack("[s, s, s]", email, name, locale ? locale : "de");
     rc = nb__db_exec(app->db,
@@ -545,6 +563,24 @@ static int reset_link(nb_req_t *req, void *ud) {
   json_t *who = id ? hood_person(req, id) : NULL;
   if (!who)
     return nb__req_error(req, 404, "not_found", NULL, "There is no such person here.");
+  /* A new password opens every neighbourhood the person belongs to: a
+   * coordinator of this one may only reset people who belong nowhere
+   * else (and never an operator). */
+  json_t *elsewhere = one(
+      app,
+      "SELECT 1 AS x FROM nb_people p WHERE p.id = ?1 AND (p.is_operator OR "
+      "EXISTS (SELECT 1 FROM nb_hood_roles WHERE person_id = ?1 AND hood_id "
+      "<> ?2) OR EXISTS (SELECT 1 FROM nb_memberships m JOIN nb_firms f ON "
+      "f.id = m.firm_id WHERE m.person_id = ?1 AND f.hood_id <> ?2))",
+      json_pack("[I, I]", (json_int_t)id, (json_int_t)a->hood_id));
+  if (elsewhere) {
+    json_decref(elsewhere);
+    json_decref(who);
+    return nb__req_error(req, 403, "forbidden", NULL,
+                         "This person also belongs to another neighbourhood "
+                         "(or runs the server): the operator resets their "
+                         "password with nachbar admin reset-password.");
+  }
   char link[600], obj[32];
   int64_t expires;
   int rc = nb__db_begin(app->db);
@@ -644,6 +680,13 @@ static int invite_revoke(nb_req_t *req, void *ud) {
   int64_t id = param_id(req, "id");
   if (!id)
     return nb__req_error(req, 400, "invalid", "id", "id must be a number.");
+  json_t *mine = admin_firms(a);
+  int may_revoke_some = (a->roles & NB_ROLE_COORDINATOR) || json_array_size(mine);
+  json_decref(mine);
+  if (!may_revoke_some) /* before the lookup: members learn no ids */
+    return nb__req_error(req, 403, "forbidden", NULL,
+                         "Only coordinators and firm admins revoke "
+                         "invitations.");
   json_t *row = one(app,
                     "SELECT i.id, i.person_id, i.firm_id, i.role, "
                     "p.password_hash IS NULL AS pending FROM nb_invites i JOIN "

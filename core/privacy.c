@@ -64,6 +64,82 @@ static int export_me(nb_req_t *req, void *ud) {
   return rc;
 }
 
+/* Replace every string equal to `name` or `email` inside `v` (in place). */
+static int scrub(json_t *v, const char *name, const char *email) {
+  int changed = 0;
+  size_t i;
+  const char *k;
+  json_t *e, *tmp;
+  if (json_is_object(v)) {
+    json_object_foreach_safe(v, tmp, k, e) {
+      if (json_is_string(e) && (!strcmp(json_string_value(e), name) ||
+                                !strcasecmp(json_string_value(e), email))) {
+        json_object_set_new(v, k, json_string(strcmp(json_string_value(e), name)
+                                                  ? ""
+                                                  : "former member"));
+        changed = 1;
+      } else {
+        changed |= scrub(e, name, email);
+      }
+    }
+  } else if (json_is_array(v)) {
+    json_array_foreach(v, i, e) {
+      if (json_is_string(e) && (!strcmp(json_string_value(e), name) ||
+                                !strcasecmp(json_string_value(e), email))) {
+        json_array_set_new(v, i, json_string(strcmp(json_string_value(e), name)
+                                                 ? ""
+                                                 : "former member"));
+        changed = 1;
+      } else {
+        changed |= scrub(e, name, email);
+      }
+    }
+  }
+  return changed;
+}
+
+/* The event log replays for weeks: it must forget the person as well.
+ * With delete_content their events go; otherwise their name and address
+ * in every event become "former member" (as the rows in plugins do). */
+static int forget_in_events(nb_app_t *app, int64_t id, const char *name,
+                            const char *email, int del) {
+  json_t *p = json_pack("[I]", (json_int_t)id);
+  int rc = 0;
+  if (del)
+    rc = nb__db_exec(app->db, "DELETE FROM nb_events WHERE actor_id = ?1", p,
+                     NULL, NULL);
+  json_decref(p);
+  if (rc || !name[0])
+    return rc;
+  json_t *rows = NULL;
+  p = json_pack("[I, s, s]", (json_int_t)id, name, email);
+  rc = nb__db_query(app->db,
+                    "SELECT id, data FROM nb_events WHERE actor_id = ?1 OR "
+                    "instr(data, ?2) > 0 OR instr(lower(data), lower(?3)) > 0",
+                    p, &rows);
+  json_decref(p);
+  size_t i;
+  json_t *r;
+  json_array_foreach(rows, i, r) {
+    if (rc)
+      break;
+    json_t *data = json_loads(json_string_value(json_object_get(r, "data")),
+                              0, NULL);
+    if (data && scrub(data, name, email)) {
+      char *text = json_dumps(data, JSON_COMPACT);
+      json_t *u = json_pack("[s, O]", text ? text : "{}",
+                            json_object_get(r, "id"));
+      rc = nb__db_exec(app->db, "UPDATE nb_events SET data = ?1 WHERE id = ?2",
+                       u, NULL, NULL);
+      json_decref(u);
+      free(text);
+    }
+    json_decref(data);
+  }
+  json_decref(rows);
+  return rc;
+}
+
 static const nb_param_t delete_schema[] = {
     {"delete_content", NB_T_BOOL, 0, 0, 0},
     {"confirm", NB_T_STRING, 1, 1, 254},
@@ -82,9 +158,44 @@ static int delete_me(nb_req_t *req, void *ud) {
                          "Type your e-mail address to confirm.");
   int del = json_is_true(json_object_get(req->json, "delete_content"));
   int64_t id = a->person_id;
-  int rc = nb__db_begin(app->db);
+  /* A neighbourhood is never left without a coordinator. */
+  json_t *rows = NULL, *p = json_pack("[I]", (json_int_t)id);
+  int rc = nb__db_query(
+      app->db,
+      "SELECT r.hood_id FROM nb_hood_roles r WHERE r.person_id = ?1 AND "
+      "r.role = 'coordinator' AND NOT EXISTS (SELECT 1 FROM nb_hood_roles o "
+      "JOIN nb_people q ON q.id = o.person_id WHERE o.hood_id = r.hood_id "
+      "AND o.role = 'coordinator' AND o.person_id <> ?1 AND q.deleted_at IS "
+      "NULL)",
+      p, &rows);
+  size_t last = json_array_size(rows);
+  json_decref(rows);
+  rows = NULL;
+  if (rc) {
+    json_decref(p);
+    return rc;
+  }
+  if (last) {
+    json_decref(p);
+    return nb__req_error(req, 409, "last_coordinator", NULL,
+                         "You are the only coordinator of a neighbourhood. "
+                         "Make someone else coordinator first.");
+  }
+  /* Where the person belonged, for the coordinators' audit log. */
+  rc = nb__db_query(app->db,
+                    "SELECT hood_id FROM nb_hood_roles WHERE person_id = ?1 "
+                    "UNION SELECT f.hood_id FROM nb_memberships m JOIN "
+                    "nb_firms f ON f.id = m.firm_id WHERE m.person_id = ?1",
+                    p, &rows);
+  json_decref(p);
   if (rc)
     return rc;
+  rc = nb__db_begin(app->db);
+  if (rc) {
+    json_decref(rows);
+    return rc;
+  }
+  rc = forget_in_events(app, id, a->display_name, a->email, del);
   for (nb_plugin_t *p = app->plugins ? app->plugins->head : NULL; p && !rc;
        p = p->next)
     if (p->state == NB_PLUGIN_ACTIVE && p->erase_fn &&
@@ -101,15 +212,26 @@ static int delete_me(nb_req_t *req, void *ud) {
       "display_name = 'former member', password_hash = NULL, is_operator = 0, "
       "deleted_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?1",
   };
-  json_t *p = json_pack("[I]", (json_int_t)id);
+  p = json_pack("[I]", (json_int_t)id);
   for (size_t i = 0; !rc && i < sizeof(steps) / sizeof(*steps); i++)
     rc = nb__db_exec(app->db, steps[i], p, NULL, NULL);
   json_decref(p);
   if (!rc) {
     json_t *d = json_pack("{s:b}", "delete_content", del);
-    rc = nb__audit(app, 0, id, "core", "account.deleted", "person", NULL, d);
+    char obj[32];
+    snprintf(obj, sizeof(obj), "%lld", (long long)id);
+    rc = nb__audit(app, 0, id, "core", "account.deleted", "person", obj, d);
+    size_t i;
+    json_t *h;
+    json_array_foreach(rows, i, h) {
+      if (rc)
+        break;
+      rc = nb__audit(app, json_integer_value(json_object_get(h, "hood_id")),
+                     id, "core", "account.deleted", "person", obj, d);
+    }
     json_decref(d);
   }
+  json_decref(rows);
   if (rc) {
     nb__db_rollback(app->db);
     return nb__req_error(req, 500, "internal", NULL,

@@ -9,6 +9,7 @@
 
 #include "account.h"
 #include "audit.h"
+#include "auth.h"
 #include "hood_plugins.h"
 #include "invites.h"
 #include "privacy.h"
@@ -67,9 +68,50 @@ static int metrics(nb_req_t *req, void *ud) {
                          text, len);
 }
 
+/* Signed in: the plugins enabled in at least one of the person's
+ * neighbourhoods, each with `hoods` (the slugs where it is on; an operator
+ * sees every hood). Anonymous: every loaded plugin, without `hoods`. */
 static int plugins_list(nb_req_t *req, void *ud) {
   nb_app_t *app = ud;
-  json_t *body = json_pack("{s:o}", "plugins", nb__plugins_json(app));
+  nb_auth_t *a = nb__auth_of(req);
+  json_t *list = nb__plugins_json(app), *hoods = NULL;
+  if (a && a->person_id) {
+    json_t *p = json_pack("[I, i]", (json_int_t)a->person_id, a->is_operator);
+    int rc = nb__db_query(
+        app->db,
+        "SELECT id, slug FROM nb_hoods WHERE ?2 OR id IN (SELECT hood_id FROM "
+        "nb_hood_roles WHERE person_id = ?1 UNION SELECT f.hood_id FROM "
+        "nb_memberships m JOIN nb_firms f ON f.id = m.firm_id WHERE "
+        "m.person_id = ?1) ORDER BY slug",
+        p, &hoods);
+    json_decref(p);
+    if (rc) {
+      json_decref(list);
+      return rc;
+    }
+    json_t *mine = json_array();
+    size_t i, j;
+    json_t *pl, *h;
+    json_array_foreach(list, i, pl) {
+      json_t *on = json_array();
+      json_array_foreach(hoods, j, h) {
+        if (nb__hood_plugin_enabled(
+                app, json_integer_value(json_object_get(h, "id")),
+                json_string_value(json_object_get(pl, "name"))))
+          json_array_append(on, json_object_get(h, "slug"));
+      }
+      if (json_array_size(on)) {
+        json_object_set_new(pl, "hoods", on);
+        json_array_append(mine, pl);
+      } else {
+        json_decref(on);
+      }
+    }
+    json_decref(hoods);
+    json_decref(list);
+    list = mine;
+  }
+  json_t *body = json_pack("{s:o}", "plugins", list);
   int rc = body ? nb__req_json(req, 200, body) : NB_ENOMEM;
   json_decref(body);
   return rc;

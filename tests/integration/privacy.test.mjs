@@ -139,7 +139,7 @@ test('DELETE /api/v1/me keeps contributions as from "former member" and removes 
   assert.notEqual(again.body.person_id, pid);
 });
 
-test('after DELETE /api/v1/me, replayed events no longer carry the person\'s name', { todo: 'server bug: event data keeps the deleted person\'s display name (hello.waved "from"; nb_events.data is never rewritten by DELETE /api/v1/me, core/privacy.c delete_me), so a replay still shows "Thomas Hoffmann" for up to retention_days' }, async () => {
+test('after DELETE /api/v1/me, replayed events no longer carry the person\'s name', async () => {
   const mehmet = await signIn(s.url, DEMO.mehmet);
   const ws = await wsConnect(mehmet);
   const r = await wsSubscribe(ws, HOOD, ['hello'], 0);
@@ -170,7 +170,7 @@ test('DELETE /api/v1/me with delete_content: true removes the person\'s contribu
   assertError(await jana.get('/api/v1/me/export'), 401, 'sign_in_required');
 });
 
-test('after DELETE /api/v1/me with delete_content, replayed events no longer carry the deleted contributions', { todo: 'server bug: delete_content erases hello_waves rows but the hello.waved events in nb_events keep message and name (core/privacy.c delete_me touches no events), so a replay since 0 still delivers them' }, async () => {
+test('after DELETE /api/v1/me with delete_content, replayed events no longer carry the deleted contributions', async () => {
   const mehmet = await signIn(s.url, DEMO.mehmet);
   const ws = await wsConnect(mehmet);
   const r = await wsSubscribe(ws, HOOD, ['hello'], 0);

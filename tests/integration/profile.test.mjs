@@ -210,3 +210,39 @@ test('open invitations: listed for coordinators and the firm admin, revoked link
   assertError(await call(thomas, 'DELETE', `/api/v1/n/${HOOD}/invites/${item.id}`), 404, 'not_found');
   assertError(await call(thomas, 'DELETE', `/api/v1/n/${HOOD}/invites/nope`), 400, 'invalid', 'id');
 });
+
+test('a second invitation for an address with an open one is refused until the first is revoked', async () => {
+  const coord = await login('coordinator@demo.example');
+  const thomas = await login('thomas@glaserei-hoffmann.demo.example');
+  const firmId = await firmIdOf(coord, 'Glaserei Hoffmann');
+  const email = 'doppelt@beispiel.example';
+  const first = await call(coord, 'POST', `/api/v1/n/${HOOD}/invites`, { email, display_name: 'Erst', role: 'coach' });
+  assert.equal(first.status, 201);
+  const second = await call(thomas, 'POST', `/api/v1/n/${HOOD}/invites`, { email, display_name: 'Zweit', firm_id: firmId });
+  assertError(second, 409, 'invite_pending', 'email');
+  const people = (await call(coord, 'GET', `/api/v1/n/${HOOD}/people`)).body.items;
+  const p = people.find((x) => x.email === email);
+  assert.equal(p.display_name, 'Erst', 'the refused invitation changed nothing');
+  const open = (await call(coord, 'GET', `/api/v1/n/${HOOD}/invites`)).body.items.find((i) => i.email === email);
+  assert.equal((await call(coord, 'DELETE', `/api/v1/n/${HOOD}/invites/${open.id}`)).status, 204);
+  const again = await call(thomas, 'POST', `/api/v1/n/${HOOD}/invites`, { email, display_name: 'Zweit', firm_id: firmId });
+  assert.equal(again.status, 201, JSON.stringify(again.body));
+});
+
+test('a plain member learns nothing about invitation ids: 403 before any lookup', async () => {
+  const jana = await login('jana@glaserei-hoffmann.demo.example');
+  assertError(await call(jana, 'DELETE', `/api/v1/n/${HOOD}/invites/1`), 403, 'forbidden');
+  assertError(await call(jana, 'DELETE', `/api/v1/n/${HOOD}/invites/999999`), 403, 'forbidden');
+});
+
+test('the only coordinator cannot delete the own account; the coordinators see deletions in their audit log', async () => {
+  const coord = await login('coordinator@demo.example');
+  const r = await call(coord, 'DELETE', '/api/v1/me', { confirm: 'coordinator@demo.example' });
+  assertError(r, 409, 'last_coordinator');
+  assert.equal((await call(coord, 'GET', '/api/v1/me')).status, 200, 'still there');
+  const aylin = await login('aylin@metallbau-krueger.demo.example');
+  const me = (await call(aylin, 'GET', '/api/v1/me')).body;
+  assert.equal((await call(aylin, 'DELETE', '/api/v1/me', { confirm: 'aylin@metallbau-krueger.demo.example' })).status, 204);
+  const audit = (await call(coord, 'GET', `/api/v1/n/${HOOD}/audit`)).body.items;
+  assert.ok(audit.some((e) => e.action === 'account.deleted' && String(e.object_id) === String(me.id)));
+});
