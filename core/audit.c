@@ -11,7 +11,7 @@
 int nb__audit(nb_app_t *app, int64_t hood_id, int64_t actor_id,
               const char *source, const char *action, const char *object_type,
               const char *object_id, const json_t *detail) {
-  char *text = json_dumps(detail ? detail : json_object(), JSON_COMPACT);
+  char *text = detail ? json_dumps(detail, JSON_COMPACT) : NULL;
   json_t *p = json_pack("[o, o, s, s, s, s, s]",
                         hood_id ? json_integer(hood_id) : json_null(),
                         actor_id ? json_integer(actor_id) : json_null(), source,

@@ -161,6 +161,16 @@ export async function launch(opts = {}) {
   return makeHandle({ proc, dir, dataDir, configPath, config, port: opts.probePort || port, opts });
 }
 
+/**
+ * A sanitizer's report in the server's stderr (ASan, LSan, UBSan), or null.
+ * The sanitizer build of the suite fails on any: a leak or undefined
+ * behaviour is a bug even when the test's own assertions held.
+ */
+export function sanitizerReport(text) {
+  const m = /(==\d+==ERROR: (?:Address|Leak)Sanitizer[^]*|[^\n]*runtime error:[^]*)/.exec(text);
+  return m ? m[1].split('\n').slice(0, 40).join('\n') : null;
+}
+
 function makeHandle({ proc, dir, dataDir, configPath, config, port, opts }) {
   const lines = [];
   const stdout = [];
@@ -254,6 +264,8 @@ function makeHandle({ proc, dir, dataDir, configPath, config, port, opts }) {
         await exited;
         throw new Error(`the server did not stop within ${ms} ms after ${signal}; log:\n${lines.join('\n')}`);
       }
+      const report = sanitizerReport(lines.join('\n'));
+      if (report) throw new Error(`sanitizer report from the server:\n${report}`);
       return r;
     },
     /** SIGKILL and wait for the end. */
@@ -328,6 +340,8 @@ export async function restart(server, extra = {}) {
 /** Stop every given server that still runs (for after() hooks). */
 export async function stopAll(servers) {
   await Promise.all(servers.map((s) => (s.exitStatus() ? null : s.stop().catch(() => s.kill()))));
+  const reports = servers.map((s) => sanitizerReport(s.logText())).filter(Boolean);
+  if (reports.length) throw new Error(`sanitizer report from the server:\n${reports[0]}`);
 }
 
 // ---- command-line modes ----
@@ -349,7 +363,10 @@ export function runCli(args, { env = {}, timeout = SANITIZED ? 60000 : 20000, cw
     proc.on('close', (code, signal) => {
       clearTimeout(timer);
       live.delete(proc);
-      resolve({ code, signal, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() });
+      const stderr = Buffer.concat(err).toString();
+      const report = sanitizerReport(stderr);
+      if (report) reject(new Error(`sanitizer report from nachbar ${args.join(' ')}:\n${report}`));
+      else resolve({ code, signal, stdout: Buffer.concat(out).toString(), stderr });
     });
   });
 }

@@ -76,7 +76,9 @@ before(async () => {
   });
   servers.push(s);
 });
-after(async () => { await stopAll(servers); await relay?.close(); });
+after(async () => {
+  try { await stopAll(servers); } finally { await relay?.close(); }
+});
 
 async function login(email) {
   const r = await fetch(`${s.url}/api/v1/session`, {
