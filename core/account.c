@@ -338,11 +338,7 @@ static int token_revoke(nb_req_t *req, void *ud) {
 }
 
 int nb__account_routes(nb_app_t *app) {
-  static const struct {
-    const char *method, *pattern;
-    int perm;
-    nb_route_fn fn;
-  } routes[] = {
+  static const nb_route_def_t routes[] = {
       {"POST", "/api/v1/session", NB_PERM_PUBLIC, sign_in},
       {"DELETE", "/api/v1/session", NB_PERM_SIGNED_IN, sign_out},
       {"GET", "/api/v1/me", NB_PERM_SIGNED_IN, me},
@@ -350,11 +346,6 @@ int nb__account_routes(nb_app_t *app) {
       {"POST", "/api/v1/me/tokens", NB_PERM_SIGNED_IN, token_create},
       {"DELETE", "/api/v1/me/tokens/:id", NB_PERM_SIGNED_IN, token_revoke},
   };
-  for (size_t i = 0; i < sizeof(routes) / sizeof(*routes); i++) {
-    int rc = nb__router_add(app->router, routes[i].method, routes[i].pattern,
-                            routes[i].perm, routes[i].fn, app, NULL);
-    if (rc)
-      return rc;
-  }
-  return 0;
+  return nb__router_add_table(app->router, routes,
+                              sizeof(routes) / sizeof(*routes), app);
 }

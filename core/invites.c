@@ -756,11 +756,7 @@ static int invite_revoke(nb_req_t *req, void *ud) {
 }
 
 int nb__invites_routes(nb_app_t *app) {
-  static const struct {
-    const char *method, *pattern;
-    int perm;
-    nb_route_fn fn;
-  } routes[] = {
+  static const nb_route_def_t routes[] = {
       {"POST", "/api/v1/n/:hood/invites", NB_PERM_MEMBER, invite},
       {"GET", "/api/v1/n/:hood/invites", NB_PERM_MEMBER, invite_list},
       {"DELETE", "/api/v1/n/:hood/invites/:id", NB_PERM_MEMBER, invite_revoke},
@@ -770,11 +766,6 @@ int nb__invites_routes(nb_app_t *app) {
       {"DELETE", "/api/v1/n/:hood/people/:id", NB_PERM_COORDINATOR, remove_person},
       {"POST", "/api/v1/n/:hood/people/:id/reset", NB_PERM_COORDINATOR, reset_link},
   };
-  for (size_t i = 0; i < sizeof(routes) / sizeof(*routes); i++) {
-    int rc = nb__router_add(app->router, routes[i].method, routes[i].pattern,
-                            routes[i].perm, routes[i].fn, app, NULL);
-    if (rc)
-      return rc;
-  }
-  return 0;
+  return nb__router_add_table(app->router, routes,
+                              sizeof(routes) / sizeof(*routes), app);
 }

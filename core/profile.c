@@ -293,20 +293,11 @@ static int firm_patch(nb_req_t *req, void *ud) {
 }
 
 int nb__profile_routes(nb_app_t *app) {
-  static const struct {
-    const char *method, *pattern;
-    int perm;
-    nb_route_fn fn;
-  } routes[] = {
+  static const nb_route_def_t routes[] = {
       {"PATCH", "/api/v1/me", NB_PERM_SIGNED_IN, me_patch},
       {"PUT", "/api/v1/me/password", NB_PERM_SIGNED_IN, pw_change},
       {"PATCH", "/api/v1/n/:hood/firms/:id", NB_PERM_MEMBER, firm_patch},
   };
-  for (size_t i = 0; i < sizeof(routes) / sizeof(*routes); i++) {
-    int rc = nb__router_add(app->router, routes[i].method, routes[i].pattern,
-                            routes[i].perm, routes[i].fn, app, NULL);
-    if (rc)
-      return rc;
-  }
-  return 0;
+  return nb__router_add_table(app->router, routes,
+                              sizeof(routes) / sizeof(*routes), app);
 }

@@ -418,3 +418,14 @@ void nb__router_each(const nb_router_t *r,
   for (size_t i = 0; i < r->n; i++)
     fn(&r->v[i]->pub, ud);
 }
+
+int nb__router_add_table(nb_router_t *r, const nb_route_def_t *defs, size_t n,
+                         void *ud) {
+  for (size_t i = 0; i < n; i++) {
+    int rc = nb__router_add(r, defs[i].method, defs[i].pattern, defs[i].perm,
+                            defs[i].fn, ud, NULL);
+    if (rc)
+      return rc;
+  }
+  return 0;
+}

@@ -45,6 +45,18 @@ void nb__router_destroy(nb_router_t *r);
 int nb__router_add(nb_router_t *r, const char *method, const char *pattern,
                    int perm, nb_route_fn fn, void *ud, void *owner);
 
+/* One core route of a module's table (see nb__router_add_table). */
+typedef struct nb_route_def {
+  const char *method, *pattern;
+  int perm;
+  nb_route_fn fn;
+} nb_route_def_t;
+
+/* Add `n` core routes (no owner), all with user data `ud`; stops at the
+ * first failure and returns its code. */
+int nb__router_add_table(nb_router_t *r, const nb_route_def_t *defs, size_t n,
+                         void *ud);
+
 /* Remove every route of `owner`. Returns how many were removed. */
 int nb__router_remove_owner(nb_router_t *r, void *owner);
 

@@ -177,21 +177,12 @@ static int people(nb_req_t *req, void *ud) {
 }
 
 int nb__tenancy_routes(nb_app_t *app) {
-  static const struct {
-    const char *method, *pattern;
-    int perm;
-    nb_route_fn fn;
-  } routes[] = {
+  static const nb_route_def_t routes[] = {
       {"GET", "/api/v1/hoods", NB_PERM_SIGNED_IN, hoods},
       {"GET", "/api/v1/n/:hood/firms", NB_PERM_MEMBER, firms},
       {"GET", "/api/v1/n/:hood/firms/:id", NB_PERM_MEMBER, firm},
       {"GET", "/api/v1/n/:hood/people", NB_PERM_COORDINATOR, people},
   };
-  for (size_t i = 0; i < sizeof(routes) / sizeof(*routes); i++) {
-    int rc = nb__router_add(app->router, routes[i].method, routes[i].pattern,
-                            routes[i].perm, routes[i].fn, app, NULL);
-    if (rc)
-      return rc;
-  }
-  return 0;
+  return nb__router_add_table(app->router, routes,
+                              sizeof(routes) / sizeof(*routes), app);
 }
