@@ -10,7 +10,8 @@ cd "$(dirname "$0")/.."
 pkgs=(build-essential meson ninja-build pkg-config git
       libwebsockets-dev libwebsockets-evlib-uv libuv1-dev libjansson-dev
       libsqlite3-dev libsodium-dev libinih-dev libsystemd-dev libcurl4-openssl-dev
-      libcmocka-dev valgrind sqlite3 ca-certificates)
+      libcmocka-dev valgrind sqlite3 ca-certificates
+      chromium) # browser tests: playwright-core drives it, no browser download
 # Node runs the integration and browser tests; keep an existing install
 # (Debian's npm conflicts with Node from other sources).
 command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
