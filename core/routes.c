@@ -14,6 +14,7 @@
 #include "invites.h"
 #include "privacy.h"
 #include "demo.h"
+#include "feed.h"
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
@@ -146,6 +147,7 @@ int nb__routes_add(nb_app_t *app) {
   int rc = nb__account_routes(app);
   rc = rc ? rc : nb__tenancy_routes(app);
   rc = rc ? rc : nb__profile_routes(app);
+  rc = rc ? rc : nb__feed_routes(app);
   rc = rc ? rc : nb__audit_routes(app);
   rc = rc ? rc : nb__hood_plugins_routes(app);
   rc = rc ? rc : nb__invites_routes(app);

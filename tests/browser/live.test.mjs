@@ -93,3 +93,12 @@ test('the live indicator shows a lost connection and the catch-up after it', asy
     assertClean(p, who);
   }
 });
+
+test('someone signing in for the first time sees what happened recently, without private things of other firms', async () => {
+  const lea = await newPage(env); // never opened the dashboard here: no stored feed
+  await signIn(lea, env, PEOPLE.lea);
+  await feedCard(lea).locator('.feed li', { hasText: 'Claudia Brandes winkt: „Wieder für alle“' }).waitFor();
+  assert.equal(await feedCard(lea).getByText('Nur für Druck und Coach').count(), 0);
+  assertClean(lea, "lea");
+  await lea.close();
+});

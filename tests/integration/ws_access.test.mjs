@@ -174,3 +174,42 @@ test('a plugin switched off in the hood publishes nothing there; switched on aga
   await until(() => ws.msgs.find((m) => m.op === 'event' && m.data?.message === 'an'));
   ws.close();
 });
+
+test('GET /events: recent events the person may see, newest first, with the last id to subscribe from', async () => {
+  const thomas = await login('thomas@glaserei-hoffmann.demo.example');
+  const jana = await login('jana@glaserei-hoffmann.demo.example');
+  const claudia = await login('claudia@druck-brandes.demo.example');
+  const coach = await login('coach@demo.example');
+  assert.equal((await call(thomas, 'POST', `/api/v1/n/${HOOD}/hello/waves`, { message: 'Feed öffentlich' })).status, 201);
+  assert.equal((await call(thomas, 'POST', `/api/v1/n/${HOOD}/hello/waves`, { message: 'Feed intern', private: true })).status, 201);
+  const get = (who, q = 'topics=hello&limit=5') => call(who, 'GET', `/api/v1/n/${HOOD}/events?${q}`);
+  const msgs = (r) => r.body.items.map((e) => e.data.message);
+  const j = await get(jana);
+  assert.equal(j.status, 200);
+  assert.deepEqual(msgs(j).slice(0, 2), ['Feed intern', 'Feed öffentlich']);
+  assert.equal(j.body.items[0].op, 'event');
+  assert.equal(j.body.items[0].hood, HOOD);
+  assert.equal(j.body.items[0].type, 'hello.waved');
+  assert.ok(j.body.items[0].id > j.body.items[1].id, 'newest first');
+  assert.ok(j.body.last_id >= j.body.items[0].id);
+  assert.deepEqual(msgs(await get(coach)).slice(0, 2), ['Feed intern', 'Feed öffentlich']);
+  const c = await get(claudia);
+  assert.equal(msgs(c)[0], 'Feed öffentlich', 'another firm does not see the private wave');
+  assert.ok(!msgs(c).includes('Feed intern'));
+  assert.equal((await get(jana, 'topics=hello&limit=1')).body.items.length, 1);
+
+  const bad = async (who, q, status, code) => {
+    const r = await get(who, q);
+    assert.equal(r.status, status, JSON.stringify(r.body));
+    assert.equal(r.body.error.code, code);
+  };
+  await bad(jana, 'limit=5', 400, 'required');
+  await bad(jana, 'topics=nope', 400, 'unknown_topic');
+  await bad(jana, 'topics=hello&limit=0', 400, 'invalid');
+  await bad(jana, 'topics=hello&limit=abc', 400, 'invalid');
+  await bad(jana, 'topics=hello&limit=101', 400, 'invalid');
+  const other = await call(jana, 'GET', '/api/v1/n/elsewhere/events?topics=hello');
+  assert.equal(other.status, 404);
+  const anon = await fetch(`${s.url}/api/v1/n/${HOOD}/events?topics=hello`);
+  assert.equal(anon.status, 401);
+});

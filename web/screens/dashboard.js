@@ -9,6 +9,7 @@ import { hoodHref } from '../lib/router.js';
 import * as store from '../lib/store.js';
 import * as registry from '../lib/plugins.js';
 import { loadFeed, saveFeed, FEED_MAX } from '../lib/feed.js';
+import { api } from '../lib/api.js';
 
 export function Card({ id, title, children, wide }) {
   return html`<section class=${`card ${wide ? 'card-wide' : ''}`} aria-labelledby=${`card-${id}`}>
@@ -49,6 +50,27 @@ function Feed({ hood }) {
       save();
     };
   }, [hood]);
+
+  // First visit here: show what happened recently (GET /events, the same
+  // visibility as live) instead of an empty card. Live events that arrive
+  // meanwhile are merged by id.
+  useEffect(() => {
+    if (stored.lastId !== null || !topics.length) return undefined;
+    let gone = false;
+    const q = `topics=${encodeURIComponent(topics.join(','))}&limit=${FEED_MAX}`;
+    api('GET', `/api/v1/n/${encodeURIComponent(hood)}/events?${q}`).then((r) => {
+      if (gone) return;
+      setItems((old) => {
+        const seen = new Set(old.map((x) => x.id));
+        const past = r.items.filter((e) => !seen.has(e.id))
+          .map((e) => ({ id: e.id, ts: e.ts, topic: e.topic, type: e.type, data: e.data }));
+        const next = [...old, ...past].sort((a, b) => b.id - a.id).slice(0, FEED_MAX);
+        saveFeed(me.id, hood, next);
+        return next;
+      });
+    }).catch((err) => console.warn('nachbar: recent events not loaded:', err.message));
+    return () => { gone = true; };
+  }, [hood, topics.join(' ')]);
 
   useEffect(() => {
     if (!topics.length) return undefined;
