@@ -77,7 +77,7 @@ static void defaults(void **state) {
   assert_int_equal(c.log_level, NB_LOG_INFO);
   assert_string_equal(c.synchronous, "FULL");
   assert_int_equal(c.busy_timeout_ms, 5000);
-  assert_json(c.plugins, "[\"hello\"]");
+  assert_json(c.plugins, "[\"problems\"]");
   assert_json(c.plugin_sections, "{}");
   assert_int_equal(c.limits.max_body, 1048576);
   assert_int_equal(c.limits.max_json_depth, 32);
@@ -101,6 +101,8 @@ static void defaults_dev(void **state) {
   assert_string_equal(c.plugin_dir, NB_BUILD_DIR "/plugins");
   assert_string_equal(c.plugin_assets, NB_SOURCE_DIR "/plugins");
   assert_int_equal(c.port, 8080);
+  /* the demo from the build tree shows the example plugin too */
+  assert_json(c.plugins, "[\"problems\",\"hello\"]");
   nb__config_close(&c);
 }
 
@@ -341,7 +343,7 @@ static void load_list(void **state) {
     snprintf(text, sizeof(text), "[plugins]\nload = %s\n", bad[i]);
     assert_int_equal(load_text(&c, text, err, sizeof(err)), NB_EINVAL);
     assert_err(err, 2, "[plugins] load", NULL);
-    assert_json(c.plugins, "[\"hello\"]");
+    assert_json(c.plugins, "[\"problems\"]");
     nb__config_close(&c);
   }
 }
@@ -479,7 +481,7 @@ static void failed_load_changes_nothing(void **state) {
                    NB_EINVAL);
   assert_err(err, 8, "[limits] page_size", NULL);
   assert_int_equal(c.port, 8080);
-  assert_json(c.plugins, "[\"hello\"]");
+  assert_json(c.plugins, "[\"problems\"]");
   assert_json(c.plugin_sections, "{}");
   nb__config_close(&c);
 }
