@@ -187,7 +187,8 @@ export function makeDetail(nb, c, list) {
         <span>${t(`problems.history.${h.kind}`, {
           by: h.by ? h.by.name : t('problems.formerMember'),
           from: h.from ? c.statusLabel(h.from) : '', to: h.to ? c.statusLabel(h.to) : '', other: h.other_id,
-        })}${h.reason ? ` – „${h.reason}“` : ''}${h.workshop_ref ? ` (${t('problems.workshop')}: ${h.workshop_ref})` : ''}</span>
+        })}${h.reason ? t('problems.history.reason', { reason: h.reason }) : ''}${h.workshop_ref
+          ? t('problems.history.ref', { ref: h.workshop_ref }) : ''}</span>
         <time datetime=${h.at}>${nb.fmt.dateTime(h.at)}</time>
       </li>`)}</ol>`;
   }

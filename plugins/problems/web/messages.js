@@ -96,6 +96,8 @@ export default {
     'problems.history.workshop': '{by}: Workshop verknüpft',
     'problems.history.merged_from': '{by}: Problem #{other} hier zusammengeführt',
     'problems.history.merged_into': '{by}: zusammengeführt in #{other}',
+    'problems.history.reason': ' – „{reason}“',
+    'problems.history.ref': ' (Workshop: {ref})',
     'problems.workshop': 'Workshop',
 
     'problems.edit': 'Bearbeiten',
@@ -240,6 +242,8 @@ export default {
     'problems.history.workshop': '{by}: linked a workshop',
     'problems.history.merged_from': '{by}: merged problem #{other} into this one',
     'problems.history.merged_into': '{by}: merged into #{other}',
+    'problems.history.reason': ' – "{reason}"',
+    'problems.history.ref': ' (workshop: {ref})',
     'problems.workshop': 'Workshop',
 
     'problems.edit': 'Edit',
