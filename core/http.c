@@ -205,23 +205,29 @@ int nb__req_custom(nb_req_t *req, const char *name, char *buf, size_t len) {
 }
 
 int nb__req_query(nb_req_t *req, const char *name, char *buf, size_t len) {
-  char key[80];
-  if (!req->wsi || snprintf(key, sizeof(key), "%s=", name) >= (int)sizeof(key))
+  char key[80], frag[8192]; /* a fragment is at most the header space */
+  int kl = snprintf(key, sizeof(key), "%s=", name);
+  if (len)
+    buf[0] = '\0';
+  if (!req->wsi || kl >= (int)sizeof(key) || !len)
     return NB_ENOENT;
-  /* lws copies the whole "name=value" fragment into buf and returns a
-   * pointer to the value inside it; move the value to the front. A value
-   * that fills the buffer may have been cut, so one byte of headroom tells
-   * "fits" from "truncated". */
-  const char *v = lws_get_urlarg_by_name(req->wsi, key, buf, (int)len);
-  if (!v) {
-    buf[0] = '\0'; /* lws leaves other fragments in buf */
-    return NB_ENOENT;
+  /* Walk the decoded "name=value" fragments ourselves: lws's own lookup
+   * (lws_get_urlarg_by_name) stops at the first fragment that does not fit
+   * the caller's buffer, so a long ?q= hid every argument after it. */
+  for (int i = 0; i < 256; i++) {
+    int n = lws_hdr_copy_fragment(req->wsi, frag, sizeof(frag),
+                                  WSI_TOKEN_HTTP_URI_ARGS, i);
+    if (n < 0)
+      break; /* no fragment i (or one longer than any header) */
+    if (n < kl || strncmp(frag, key, (size_t)kl) != 0)
+      continue;
+    size_t vl = (size_t)n - (size_t)kl;
+    if (vl + 1 > len)
+      return NB_ELIMIT;
+    memcpy(buf, frag + kl, vl + 1);
+    return (int)vl;
   }
-  size_t vl = strlen(v);
-  if (strlen(buf) + 1 >= len)
-    return NB_ELIMIT;
-  memmove(buf, v, vl + 1);
-  return (int)vl;
+  return NB_ENOENT;
 }
 
 int nb__req_check(nb_req_t *req, const nb_param_t *schema) {
