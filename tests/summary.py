@@ -12,7 +12,9 @@ import sys
 passed = failed = skipped = 0
 for path in sys.argv[1:]:
     try:
-        lines = open(path, encoding="utf-8").read().splitlines()
+        # One JSON object per "\n"-ended line; not splitlines(), which also
+        # splits at U+2028, U+0085 and the like inside a test's output.
+        lines = [l for l in open(path, encoding="utf-8").read().split("\n") if l.strip()]
     except OSError as e:
         print(f"summary: cannot read {path}: {e}")
         failed += 1
