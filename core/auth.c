@@ -78,7 +78,10 @@ static void resolve_token(nb_app_t *app, nb_auth_t *a, const char *token) {
   params = json_pack("[s]", hash);
   if (nb__db_query(db,
                    "SELECT t.id AS tid, t.scope, p.id AS pid, p.email, "
-                   "p.display_name, p.locale, p.is_operator "
+                   "p.display_name, p.locale, p.is_operator, "
+                   "(t.last_used_at IS NULL OR t.last_used_at < "
+                   "strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-60 seconds')) "
+                   "AS stale "
                    "FROM nb_tokens t JOIN nb_people p ON p.id = t.person_id "
                    "WHERE t.hash = ?1 AND t.revoked_at IS NULL "
                    "AND p.deleted_at IS NULL",
@@ -89,12 +92,16 @@ static void resolve_token(nb_app_t *app, nb_auth_t *a, const char *token) {
     a->via_token = 1;
     a->token_write =
         strcmp(json_string_value(json_object_get(row, "scope")), "write") == 0;
-    json_t *p2 = json_pack("[O]", json_object_get(row, "tid"));
-    nb__db_exec(db,
-                "UPDATE nb_tokens SET last_used_at = "
-                "strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?1",
-                p2, NULL, NULL);
-    json_decref(p2);
+    /* last_used_at to the minute, like a session's last_seen: a script
+     * reading in a loop must not turn every read into a write. */
+    if (json_integer_value(json_object_get(row, "stale"))) {
+      json_t *p2 = json_pack("[O]", json_object_get(row, "tid"));
+      nb__db_exec(db,
+                  "UPDATE nb_tokens SET last_used_at = "
+                  "strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?1",
+                  p2, NULL, NULL);
+      json_decref(p2);
+    }
   }
   json_decref(params);
   json_decref(rows);
