@@ -15,6 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <netdb.h>
 #include <systemd/sd-daemon.h>
 
 #include <libwebsockets.h>
@@ -84,6 +87,28 @@ static void stop_finish(nb_app_t *app) {
   close_handle((uv_handle_t *)&app->sigterm);
   close_handle((uv_handle_t *)&app->sigint);
   lws_context_destroy(app->lws);
+}
+
+/* Can ADDR:PORT be bound? lws 4.1.6 reports a port in use only in its log
+ * and returns a context without a listener, which cannot even be
+ * destroyed cleanly on a foreign loop: so ask first. */
+static int port_free(const nb_config_t *cfg) {
+  char port[8];
+  struct addrinfo hints = {0}, *res = NULL;
+  snprintf(port, sizeof(port), "%d", cfg->port);
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICHOST;
+  if (getaddrinfo(cfg->listen_addr, port, &hints, &res) != 0)
+    return 1; /* not numeric: let lws resolve and report it */
+  int ok = 1, one = 1;
+  int fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd >= 0) {
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    ok = bind(fd, res->ai_addr, res->ai_addrlen) == 0 || errno != EADDRINUSE;
+    close(fd);
+  }
+  freeaddrinfo(res);
+  return ok;
 }
 
 static void stop_poll(uv_timer_t *t) {
@@ -167,15 +192,18 @@ static int create_lws(nb_app_t *app) {
   info.max_http_header_pool = 256;
   info.fd_limit_per_thread = (unsigned)app->cfg.limits.max_connections + 64;
   info.retry_and_idle_policy = &retry_policy;
-  app->lws = lws_create_context(&info);
-  if (!app->lws) {
-    nb__log(NB_LOG_ERROR, "listen_failed",
-            "addr=%s port=%d hint=\"is the port in use, or is the package "
-            "libwebsockets-evlib-uv missing?\"",
-            app->cfg.listen_addr, app->cfg.port);
-    return NB_EINVAL;
-  }
-  return 0;
+  if (port_free(&app->cfg))
+    app->lws = lws_create_context(&info);
+  if (app->lws && lws_get_vhost_by_name(app->lws, "nachbar"))
+    return 0;
+  /* A context without its vhost (a bind failure lws only logs) is left
+   * alone: destroying it outside a running stop crashes lws 4.1.6. */
+  app->lws = NULL;
+  nb__log(NB_LOG_ERROR, "listen_failed",
+          "addr=%s port=%d hint=\"is the port in use, or is the package "
+          "libwebsockets-evlib-uv missing?\"",
+          app->cfg.listen_addr, app->cfg.port);
+  return NB_EINVAL;
 }
 
 int nb__server_run(nb_app_t *app) {

@@ -306,19 +306,64 @@ int nb__ws_send(nb_conn_t *conn, const json_t *msg) {
   return rc;
 }
 
+/* Take the message at the head of the queue (the caller owns the ref). */
+static nb_ws_buf_t *dequeue(nb_conn_t *c) {
+  nb_ws_buf_t *b = c->q[c->qhead];
+  c->q[c->qhead] = NULL;
+  c->qhead = (c->qhead + 1) % c->qcap;
+  c->qlen--;
+  return b;
+}
+
+/* Append one unmasked server text frame (FIN, opcode 1) to `out`. */
+static size_t put_frame(unsigned char *out, const nb_ws_buf_t *b) {
+  size_t o = 0;
+  out[o++] = 0x81;
+  if (b->len < 126) {
+    out[o++] = (unsigned char)b->len;
+  } else if (b->len < 65536) {
+    out[o++] = 126;
+    out[o++] = (unsigned char)(b->len >> 8);
+    out[o++] = (unsigned char)b->len;
+  } else {
+    out[o++] = 127;
+    for (int i = 7; i >= 0; i--)
+      out[o++] = (unsigned char)((uint64_t)b->len >> (8 * i));
+  }
+  memcpy(out + o, b->data + LWS_PRE, b->len);
+  return o + b->len;
+}
+
+/* Write what is queued. Several messages go out as ready-made frames in
+ * one buffer and one send() (LWS_WRITE_RAW): the profile of a fan-out to
+ * 10,000 subscribers was one send() per message, most of the server's CPU.
+ * lws keeps what the socket does not take and sends it before the next
+ * writeable callback, so frames never interleave. */
 static int drain(nb_conn_t *c) {
-  while (c->qlen && !lws_send_pipe_choked(c->wsi)) {
-    nb_ws_buf_t *b = c->q[c->qhead];
+  static unsigned char batch[LWS_PRE + 65536];
+  size_t off = LWS_PRE, sent = 0;
+  if (c->qlen == 1 ||
+      (c->qlen && c->q[c->qhead]->len + 10 > sizeof(batch) - LWS_PRE)) {
+    nb_ws_buf_t *b = dequeue(c); /* one message, or one too big to batch */
     int n = lws_write(c->wsi, b->data + LWS_PRE, b->len, LWS_WRITE_TEXT);
-    c->q[c->qhead] = NULL;
-    c->qhead = (c->qhead + 1) % c->qcap;
-    c->qlen--;
     nb__ws_buf_unref(b);
     if (n < 0)
       return -1;
-    nb__metrics_count("nachbar_ws_messages_sent_total",
-                      "WebSocket messages written", 1);
+    sent = 1;
+  } else {
+    while (c->qlen && off + c->q[c->qhead]->len + 10 <= sizeof(batch)) {
+      nb_ws_buf_t *b = dequeue(c);
+      off += put_frame(batch + off, b);
+      nb__ws_buf_unref(b);
+      sent++;
+    }
+    if (sent &&
+        lws_write(c->wsi, batch + LWS_PRE, off - LWS_PRE, LWS_WRITE_RAW) < 0)
+      return -1;
   }
+  if (sent)
+    nb__metrics_count("nachbar_ws_messages_sent_total",
+                      "WebSocket messages written", (double)sent);
   if (c->qlen)
     lws_callback_on_writable(c->wsi);
   return 0;

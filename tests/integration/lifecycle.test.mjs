@@ -279,3 +279,14 @@ test('a database from a newer nachbar (core migration 99) is refused', {
   const v = execFileSync('sqlite3', [db, "SELECT max(version) FROM nb_migrations WHERE owner = 'core';"]).toString().trim();
   assert.equal(v, '99');
 });
+
+test('a second server on a port in use fails the start with exit 1 and listen_failed; the first keeps serving', async () => {
+  const s = await start({});
+  const t = await launch({ port: s.port });
+  servers.push(t);
+  const exit = await t.exited;
+  assert.deepEqual(exit, { code: 1, signal: null });
+  assert.ok(t.logs().some((l) => /msg=listen_failed .*port=\d+/.test(l)), t.logText());
+  assert.ok(!t.logs().some((l) => /msg=listening/.test(l)), 'it never claims to listen');
+  assert.equal((await api(s.url, 'GET', '/healthz')).status, 200);
+});
