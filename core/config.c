@@ -82,7 +82,7 @@ static const option_t options[] = {
      NULL, "empty, or http(s)://host[:port] as browsers show it"},
     {"server", "log_level", T_LEVEL, "info", NULL, 0, 0, AT(log_level),
      level_choices, "how much to log"},
-    {"database", "synchronous", T_ENUM, "FULL", NULL, 0, 0, AT(synchronous),
+    {"database", "synchronous", T_ENUM, "NORMAL", NULL, 0, 0, AT(synchronous),
      sync_choices, "SQLite PRAGMA synchronous"},
     {"database", "busy_timeout_ms", T_LONG, "5000", NULL, 0, 600000,
      AT(busy_timeout_ms), NULL, "milliseconds to wait for a locked database"},

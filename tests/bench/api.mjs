@@ -11,10 +11,12 @@
 //   read-cookie   the same with a browser session cookie
 //   read-public   GET  /api/v1/hello/greetings (public, no sign-in)
 //   write-token   POST /api/v1/n/peiner-strasse/hello/waves with a write
-//                 token: a row + an event in one transaction, synchronous=FULL
+//                 token: a row + an event in one transaction, with the
+//                 default [database] synchronous = NORMAL
 //   write-cookie  the same with session cookie + X-CSRF-Token
-//   <any>-normal  the same scenario with [database] synchronous = NORMAL
-//                 (WAL: commits survive a process crash, not power loss)
+//   <any>-full    the same scenario with [database] synchronous = FULL
+//                 (an fsync per commit: survives power loss too; NORMAL in
+//                 WAL mode survives a process crash, not a power loss)
 // Each write scenario ends with a crash check: the server is killed with
 // SIGKILL and the rows in the database are counted with the sqlite3 tool;
 // every acknowledged (201) write must be there.
@@ -56,14 +58,14 @@ function wrk(url, conns, env) {
 }
 
 async function scenario(fullName, conns) {
-  // "<name>-normal": the same with [database] synchronous = NORMAL, which
-  // in WAL mode still keeps every commit across a process crash (not
-  // across power loss).
-  const normal = fullName.endsWith('-normal');
-  const name = normal ? fullName.slice(0, -7) : fullName;
+  // "<name>-full": the same with [database] synchronous = FULL (an fsync
+  // per commit); without it the server's default NORMAL, which in WAL mode
+  // keeps every commit across a process crash (not across power loss).
+  const full = fullName.endsWith('-full');
+  const name = full ? fullName.slice(0, -5) : fullName;
   const dir = path.join(OUT, `api-${fullName}-${conns}`);
   fs.rmSync(dir, { recursive: true, force: true });
-  const s = await startNachbar({ dir, config: normal ? { database: { synchronous: 'NORMAL' } } : {} });
+  const s = await startNachbar({ dir, config: full ? { database: { synchronous: 'FULL' } } : {} });
   try {
     const who = await login(s.url, 'thomas@glaserei-hoffmann.demo.example');
     let target;
@@ -108,7 +110,7 @@ async function scenario(fullName, conns) {
     const othersMs = machineBusyMs() - selfCpuMs() - mb0 - (st1.cpuMs - st0.cpuMs) - (w.wrk_cpu_ms || 0);
     const ok = Object.entries(w.codes).filter(([c]) => c >= 200 && c < 300).reduce((a, [, v]) => a + v, 0);
     const r = {
-      machine_busy_before: othersBusy, scenario: fullName, synchronous: normal ? 'NORMAL' : 'FULL', connections: conns, seconds: SECONDS,
+      machine_busy_before: othersBusy, scenario: fullName, synchronous: full ? 'FULL' : 'NORMAL', connections: conns, seconds: SECONDS,
       req_per_s: Math.round((w.requests / w.duration_us) * 1e6),
       ok_per_s: Math.round((ok / w.duration_us) * 1e6),
       latency_ms: { p50: w.latency_us.p50 / 1000, p99: w.latency_us.p99 / 1000, max: w.latency_us.max / 1000 },

@@ -56,7 +56,7 @@ out(`- ${os.cpus().length} CPUs (\`nproc\` = ${sh('nproc', [])}), ${cpuModel}, $
 out(`- load average when the run started: ${meta.loadavg}; the machine is shared, so figures move by ±10–20 % between runs`);
 out(`- ${sh(BIN, ['--version']).split('\n').join(', ')}; release build (\`build-release/\`, \`-Dbuildtype=release\`), git ${meta.commit || sh('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD'])}`);
 out(`- Node ${process.version} (publisher, baseline server), ${sh('wrk', ['--version']).split('\n')[0].split(' Copyright')[0]}, subscribers: \`tests/bench/subscriber.c\` (one epoll process)`);
-out('- nachbar config: `[database] synchronous = FULL`, `[server] log_level = info` (one log line per request, to a file), `[events] connections_per_person = 100000`, `[limits] max_connections = 30000`, all bundled plugins loaded; fresh copy of the demo database for each server start');
+out('- nachbar config: `[database] synchronous = NORMAL` (the default; `-full` rows: FULL), `[server] log_level = info` (one log line per request, to a file), `[events] connections_per_person = 100000`, `[limits] max_connections = 30000`, all bundled plugins loaded; fresh copy of the demo database for each server start');
 out();
 out('## Commands');
 out();
@@ -143,7 +143,7 @@ out('## API (wrk, keep-alive, one wrk thread)');
 out();
 out('| scenario | connections | req/s | p50 ms | p99 ms | errors | server CPU µs/request | server CPU share | crash check | machine busy before | other users\' CPU, cores | runs |');
 out('|---|---|---|---|---|---|---|---|---|---|---|---|');
-const order = ['read-token', 'read-cookie', 'read-public', 'write-token', 'write-cookie', 'write-token-normal', 'write-cookie-normal'];
+const order = ['read-token', 'read-cookie', 'read-public', 'write-token', 'write-cookie', 'write-token-full', 'write-cookie-full'];
 for (const sc of order.filter((s) => api[s])) {
   for (const c of Object.keys(api[sc]).map(Number).sort((a, b) => a - b)) {
     const rows = api[sc][c];
@@ -152,7 +152,7 @@ for (const sc of order.filter((s) => api[s])) {
   }
 }
 out();
-out('read-token / read-cookie: `GET /api/v1/n/peiner-strasse/firms` (12 firms, ~3.8 KB); read-public: `GET /api/v1/hello/greetings`; write-*: `POST /api/v1/n/peiner-strasse/hello/waves` (row + event in one transaction, `synchronous = FULL`).');
+out('read-token / read-cookie: `GET /api/v1/n/peiner-strasse/firms` (12 firms, ~3.8 KB); read-public: `GET /api/v1/hello/greetings`; write-*: `POST /api/v1/n/peiner-strasse/hello/waves` (row + event in one transaction, `synchronous = NORMAL`, the default; `-full`: FULL, an fsync per commit).');
 out();
 
 // ---- scaling curve ----

@@ -36,7 +36,7 @@ run $B replay --events 10000 --runs 5 --out "$out/replay.json"
 for r in $(seq "$RUNS"); do
   run $B api --connections 64 --seconds 5 --out "$out/api-main-$r.json"
   run $B api --connections 64 --seconds 5 \
-    --scenarios write-token-normal,write-cookie-normal --out "$out/api-normal-$r.json"
+    --scenarios write-token-full,write-cookie-full --out "$out/api-full-$r.json"
   run $B api --connections 1,8,256 --seconds 3 \
     --scenarios read-token,read-public,write-token --out "$out/api-scaling-$r.json"
 done

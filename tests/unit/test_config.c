@@ -75,7 +75,7 @@ static void defaults(void **state) {
   assert_string_equal(c.plugin_assets, NB_INSTALL_PLUGIN_ASSETS);
   assert_string_equal(c.public_origin, "");
   assert_int_equal(c.log_level, NB_LOG_INFO);
-  assert_string_equal(c.synchronous, "FULL");
+  assert_string_equal(c.synchronous, "NORMAL");
   assert_int_equal(c.busy_timeout_ms, 5000);
   assert_json(c.plugins, "[\"problems\"]");
   assert_json(c.plugin_sections, "{}");
@@ -218,7 +218,7 @@ static void bad_enum(void **state) {
       load_text(&c, "[database]\nsynchronous = sometimes\n", err, sizeof(err)),
       NB_EINVAL);
   assert_err(err, 2, "[database] synchronous", "FULL");
-  assert_string_equal(c.synchronous, "FULL");
+  assert_string_equal(c.synchronous, "NORMAL");
   nb__config_close(&c);
 
   assert_int_equal(
@@ -229,11 +229,11 @@ static void bad_enum(void **state) {
 
   /* Enum values are case-insensitive and stored as spelled in the docs. */
   assert_int_equal(load_text(&c,
-                             "[database]\nsynchronous = normal\n"
+                             "[database]\nsynchronous = full\n"
                              "[server]\nlog_level = DEBUG\n",
                              err, sizeof(err)),
                    0);
-  assert_string_equal(c.synchronous, "NORMAL");
+  assert_string_equal(c.synchronous, "FULL");
   assert_int_equal(c.log_level, NB_LOG_DEBUG);
   nb__config_close(&c);
 }
