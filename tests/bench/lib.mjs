@@ -147,7 +147,6 @@ function ini(config) {
 export function benchConfig(dir, port, extra = {}) {
   const cfg = {
     server: { listen: '127.0.0.1', port, data_dir: path.join(dir, 'data'), log_level: process.env.BENCH_LOG_LEVEL || 'info' },
-    database: { synchronous: 'FULL' },
     plugins: { dir: PLUGIN_DIR, load: bundledPlugins().join(',') },
     events: { connections_per_person: 100000, max_replay: 50000 },
     limits: { max_connections: 30000 },
