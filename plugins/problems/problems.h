@@ -128,6 +128,11 @@ int pb_acting_firm(nb_req_t *req, const pb_viewer_t *v, const json_t *given,
  * PB_ANSWERED. `suffix` ("" or "/comments") completes the redirect. */
 int pb_problem_find(nb_req_t *req, const pb_viewer_t *v, int64_t id, int mode,
                     const char *suffix, json_t **row);
+/* The common start of a handler on /problems/:id: the :id, the viewer
+ * and pb_problem_find by `mode`. On failure `v` may still be closed and
+ * *row is NULL; returns 0, PB_ANSWERED or a negative code. (util.c) */
+int pb_open_problem(nb_req_t *req, pb_viewer_t *v, int mode,
+                    const char *suffix, int64_t *id, json_t **row);
 /* The raw row of problem `id` as an outsider of every firm sees it (for
  * events), or NULL. */
 json_t *pb_problem_row(int64_t hood_id, int64_t id);

@@ -187,12 +187,8 @@ static int set_status(nb_req_t *req, void *ud) {
   if (pb_host->req_check(req, status_schema))
     return 0;
   const json_t *body = pb_host->req_json(req);
-  int rc = pb_path_id(req, "id", &id);
+  int rc = pb_open_problem(req, &v, PB_FIND_WRITE, NULL, &id, &row);
   if (rc)
-    return PB_DONE(rc);
-  if ((rc = pb_viewer_init(&v, req)))
-    goto out;
-  if ((rc = pb_problem_find(req, &v, id, PB_FIND_WRITE, NULL, &row)))
     goto out;
   const char *status = pb_str(body, "status"), *reason = pb_str(body, "reason");
   const json_t *ref = json_object_get(body, "workshop_ref");

@@ -328,12 +328,8 @@ static int get_one(nb_req_t *req, void *ud) {
   pb_viewer_t v;
   int64_t id;
   json_t *row = NULL;
-  int rc = pb_path_id(req, "id", &id);
+  int rc = pb_open_problem(req, &v, PB_FIND_READ, "", &id, &row);
   if (rc)
-    return PB_DONE(rc);
-  if ((rc = pb_viewer_init(&v, req)))
-    goto out;
-  if ((rc = pb_problem_find(req, &v, id, PB_FIND_READ, "", &row)))
     goto out;
   json_t *body = pb_problem_detail(row, &v);
   rc = body ? pb_host->respond_json_new(req, 200, body) : NB_ENOMEM;

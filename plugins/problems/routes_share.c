@@ -74,12 +74,8 @@ static int join(nb_req_t *req, void *ud) {
   if (pb_host->req_check(req, join_schema))
     return 0;
   const json_t *body = pb_host->req_json(req);
-  int rc = pb_path_id(req, "id", &id);
+  int rc = pb_open_problem(req, &v, PB_FIND_WRITE, NULL, &id, &row);
   if (rc)
-    return PB_DONE(rc);
-  if ((rc = pb_viewer_init(&v, req)))
-    goto out;
-  if ((rc = pb_problem_find(req, &v, id, PB_FIND_WRITE, NULL, &row)))
     goto out;
   if ((rc = pb_check_text(req, body, "note", 1, 0)))
     goto out;
@@ -309,12 +305,8 @@ static int add_comment(nb_req_t *req, void *ud) {
   if (pb_host->req_check(req, comment_schema))
     return 0;
   const json_t *body = pb_host->req_json(req);
-  int rc = pb_path_id(req, "id", &id);
+  int rc = pb_open_problem(req, &v, PB_FIND_WRITE, NULL, &id, &row);
   if (rc)
-    return PB_DONE(rc);
-  if ((rc = pb_viewer_init(&v, req)))
-    goto out;
-  if ((rc = pb_problem_find(req, &v, id, PB_FIND_WRITE, NULL, &row)))
     goto out;
   if ((rc = pb_check_text(req, body, "body", 1, 1)))
     goto out;
@@ -482,12 +474,8 @@ static int add_link(nb_req_t *req, void *ud) {
   if (pb_host->req_check(req, link_schema))
     return 0;
   const json_t *body = pb_host->req_json(req);
-  int rc = pb_path_id(req, "id", &id);
+  int rc = pb_open_problem(req, &v, PB_FIND_WRITE, NULL, &id, &row);
   if (rc)
-    return PB_DONE(rc);
-  if ((rc = pb_viewer_init(&v, req)))
-    goto out;
-  if ((rc = pb_problem_find(req, &v, id, PB_FIND_WRITE, NULL, &row)))
     goto out;
   const char *url = pb_str(body, "url"), *title = pb_str(body, "title");
   if (!pb_url_ok(url)) {

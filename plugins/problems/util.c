@@ -350,3 +350,15 @@ int pb_acting_firm(nb_req_t *req, const pb_viewer_t *v, const json_t *given,
                                "firms, say which one.");
   return PB_ANSWERED;
 }
+
+int pb_open_problem(nb_req_t *req, pb_viewer_t *v, int mode,
+                    const char *suffix, int64_t *id, json_t **row) {
+  memset(v, 0, sizeof(*v));
+  *row = NULL;
+  int rc = pb_path_id(req, "id", id);
+  if (!rc)
+    rc = pb_viewer_init(v, req);
+  if (!rc)
+    rc = pb_problem_find(req, v, *id, mode, suffix, row);
+  return rc;
+}
