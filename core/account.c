@@ -183,13 +183,8 @@ static int sign_in(nb_req_t *req, void *ud) {
   if (wait2 > wait)
     wait = wait2;
   if (wait > 0) {
-    char ra[24];
-    snprintf(ra, sizeof(ra), "%ld", wait);
-    nb__req_header(req, "Retry-After", ra);
     free(l);
-    return nb__req_error(req, 429, "too_many_attempts", NULL,
-                         "Too many failed sign-ins. Try again in %ld seconds.",
-                         wait);
+    return nb__req_too_many(req, wait, "failed sign-ins");
   }
   json_t *rows = NULL, *params = json_pack("[s]", email);
   int rc = nb__db_query(app->db,

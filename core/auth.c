@@ -355,3 +355,10 @@ int nb__auth_check(nb_req_t *req, int perm) {
   }
   return 0;
 }
+
+int nb__auth_is_firm_admin(const nb_auth_t *a, int64_t firm_id) {
+  for (int i = 0; firm_id > 0 && i < a->nfirms; i++)
+    if (a->firms[i] == firm_id && a->firm_admin[i])
+      return 1;
+  return 0;
+}

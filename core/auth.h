@@ -60,6 +60,9 @@ int nb__auth_load_hood(struct nb_app *app, nb_auth_t *a, const char *slug);
 /* 1 when `a` holds `perm` (no answer, no side effect). */
 int nb__auth_allows(const nb_auth_t *a, int perm);
 
+/* 1 when `a` is an admin of firm `firm_id` (in its hood). */
+int nb__auth_is_firm_admin(const nb_auth_t *a, int64_t firm_id);
+
 /* 1 when auth is a member of its hood (a firm there, or a role). */
 int nb__auth_is_member(const nb_auth_t *a);
 

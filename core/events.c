@@ -219,7 +219,7 @@ static int64_t meta_int(nb_app_t *app, const char *key) {
   return v;
 }
 
-static int64_t last_event_id(nb_app_t *app) {
+int64_t nb__events_last_id(nb_app_t *app) {
   json_t *rows = NULL;
   int64_t v = 0;
   /* sqlite_sequence holds the highest id ever used, even after pruning. */
@@ -361,7 +361,7 @@ int nb__events_subscribe(nb_conn_t *c, const json_t *msg) {
   nb__metrics_count("nachbar_ws_subscriptions_total", "Topics subscribed",
                     (double)json_array_size(topics));
   nb__ws_subs_changed(app, (long)(c->nsubs - had));
-  int64_t last = last_event_id(app), replayed = 0;
+  int64_t last = nb__events_last_id(app), replayed = 0;
   if (since_v && !json_is_null(since_v)) {
     if (since < meta_int(app, "events_pruned_upto") || since > last ||
         replay(c, a.hood_id, topics, since, &replayed)) {

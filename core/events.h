@@ -29,6 +29,9 @@ void nb__events_commit(nb_app_t *app);
 void nb__events_discard(nb_app_t *app);
 
 /* WebSocket operations subscribe {hood, topics, since} and unsubscribe. */
+/* The highest event id ever used (also after pruning). */
+int64_t nb__events_last_id(nb_app_t *app);
+
 int nb__events_subscribe(nb_conn_t *c, const json_t *msg);
 int nb__events_unsubscribe(nb_conn_t *c, const json_t *msg);
 

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "auth.h"
+#include "events.h"
 #include "hood_plugins.h"
 #include "http.h"
 #include "plugins.h"
@@ -64,7 +65,7 @@ static int events_list(nb_req_t *req, void *ud) {
     json_array_append_new(firms, json_integer(a->firms[i]));
   json_t *p = json_pack("[I, o, i, o, i]", (json_int_t)a->hood_id, topics,
                         a->roles != 0, firms, (int)limit);
-  json_t *rows = NULL, *last = NULL;
+  json_t *rows = NULL;
   int rc = nb__db_query(
       app->db,
       "SELECT e.id, e.ts, h.slug AS hood, e.topic, e.type, json(e.data) AS "
@@ -74,15 +75,8 @@ static int events_list(nb_req_t *req, void *ud) {
       "value FROM json_each(?4)))) ORDER BY e.id DESC LIMIT ?5",
       p, &rows);
   json_decref(p);
-  if (!rc)
-    rc = nb__db_query(app->db,
-                      "SELECT coalesce(max(id), 0) AS last_id FROM nb_events",
-                      NULL, &last);
-  if (rc) {
-    json_decref(rows);
-    json_decref(last);
+  if (rc)
     return rc;
-  }
   size_t i;
   json_t *r;
   json_array_foreach(rows, i, r) {
@@ -91,9 +85,8 @@ static int events_list(nb_req_t *req, void *ud) {
     json_object_set_new(r, "data", d ? d : json_object());
     json_object_set_new(r, "op", json_string("event"));
   }
-  json_t *body = json_pack("{s:o, s:O}", "items", rows, "last_id",
-                           json_object_get(json_array_get(last, 0), "last_id"));
-  json_decref(last);
+  json_t *body = json_pack("{s:o, s:I}", "items", rows, "last_id",
+                           (json_int_t)nb__events_last_id(app));
   rc = nb__req_json(req, 200, body);
   json_decref(body);
   return rc;

@@ -230,6 +230,14 @@ int nb__req_query(nb_req_t *req, const char *name, char *buf, size_t len) {
   return NB_ENOENT;
 }
 
+int nb__req_too_many(nb_req_t *req, long wait, const char *what) {
+  char ra[24];
+  snprintf(ra, sizeof(ra), "%ld", wait);
+  nb__req_header(req, "Retry-After", ra);
+  return nb__req_error(req, 429, "too_many_attempts", NULL,
+                       "Too many %s. Try again in %ld seconds.", what, wait);
+}
+
 int nb__req_check(nb_req_t *req, const nb_param_t *schema) {
   nb_app_t *app = req->app;
   nb_json_limits_t lim = {app->cfg.limits.max_json_depth,

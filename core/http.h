@@ -69,6 +69,10 @@ int nb__req_respond(nb_req_t *req, int status, const char *ctype, char *body,
 /* Answer `body` (borrowed) as JSON. */
 int nb__req_json(nb_req_t *req, int status, const json_t *body);
 
+/* 429 too_many_attempts with Retry-After: `wait` seconds; `what` says
+ * what was tried too often ("failed sign-ins"). */
+int nb__req_too_many(nb_req_t *req, long wait, const char *what);
+
 /* Answer the one error shape. `field` may be NULL. */
 int nb__req_error(nb_req_t *req, int status, const char *code,
                   const char *field, const char *fmt, ...)

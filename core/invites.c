@@ -160,10 +160,7 @@ static int invite(nb_req_t *req, void *ud) {
     role = "admin";
     kind = "firm";
   } else if (firm_id) {
-    int admin_here = 0;
-    for (int i = 0; i < a->nfirms; i++)
-      admin_here |= a->firms[i] == firm_id && a->firm_admin[i];
-    if (!coordinator && !admin_here)
+    if (!coordinator && !nb__auth_is_firm_admin(a, firm_id))
       return nb__req_error(req, 403, "forbidden", NULL,
                            "Only the firm's admins and coordinators invite its staff.");
     role = role ? role : "member";
@@ -702,10 +699,7 @@ static int invite_revoke(nb_req_t *req, void *ud) {
   int64_t firm = json_integer_value(json_object_get(row, "firm_id"));
   int pending = json_integer_value(json_object_get(row, "pending")) != 0;
   json_decref(row);
-  int allowed = (a->roles & NB_ROLE_COORDINATOR) != 0;
-  for (int i = 0; i < a->nfirms && !allowed; i++)
-    allowed = firm && a->firms[i] == firm && a->firm_admin[i];
-  if (!allowed)
+  if (!(a->roles & NB_ROLE_COORDINATOR) && !nb__auth_is_firm_admin(a, firm))
     return nb__req_error(req, 403, "forbidden", NULL,
                          "Only coordinators and the firm's admins revoke "
                          "this invitation.");

@@ -64,36 +64,34 @@ static int export_me(nb_req_t *req, void *ud) {
   return rc;
 }
 
-/* Replace every string equal to `name` or `email` inside `v` (in place). */
+/* What stands instead of `e` if it names the person: "former member" for
+ * the name, "" for the address; NULL when it does not. */
+static json_t *forgotten(const json_t *e, const char *name, const char *email) {
+  const char *t = json_string_value(e);
+  if (!t)
+    return NULL;
+  if (!strcmp(t, name))
+    return json_string("former member");
+  return !strcasecmp(t, email) ? json_string("") : NULL;
+}
+
+/* Replace every string naming the person inside `v` (in place). */
 static int scrub(json_t *v, const char *name, const char *email) {
   int changed = 0;
   size_t i;
   const char *k;
-  json_t *e, *tmp;
-  if (json_is_object(v)) {
-    json_object_foreach_safe(v, tmp, k, e) {
-      if (json_is_string(e) && (!strcmp(json_string_value(e), name) ||
-                                !strcasecmp(json_string_value(e), email))) {
-        json_object_set_new(v, k, json_string(strcmp(json_string_value(e), name)
-                                                  ? ""
-                                                  : "former member"));
-        changed = 1;
-      } else {
-        changed |= scrub(e, name, email);
-      }
-    }
-  } else if (json_is_array(v)) {
-    json_array_foreach(v, i, e) {
-      if (json_is_string(e) && (!strcmp(json_string_value(e), name) ||
-                                !strcasecmp(json_string_value(e), email))) {
-        json_array_set_new(v, i, json_string(strcmp(json_string_value(e), name)
-                                                 ? ""
-                                                 : "former member"));
-        changed = 1;
-      } else {
-        changed |= scrub(e, name, email);
-      }
-    }
+  json_t *e, *tmp, *instead;
+  json_object_foreach_safe(v, tmp, k, e) {
+    if ((instead = forgotten(e, name, email)))
+      changed = !json_object_set_new(v, k, instead) || changed;
+    else
+      changed |= scrub(e, name, email);
+  }
+  json_array_foreach(v, i, e) {
+    if ((instead = forgotten(e, name, email)))
+      changed = !json_array_set_new(v, i, instead) || changed;
+    else
+      changed |= scrub(e, name, email);
   }
   return changed;
 }

@@ -170,13 +170,8 @@ static int pw_change(nb_req_t *req, void *ud) {
                                 app->cfg.login_window_seconds,
                                 (int64_t)time(NULL));
   if (wait > 0) {
-    char ra[24];
-    snprintf(ra, sizeof(ra), "%ld", wait);
-    nb__req_header(req, "Retry-After", ra);
     free(c);
-    return nb__req_error(req, 429, "too_many_attempts", NULL,
-                         "Too many wrong passwords. Please wait %ld seconds.",
-                         wait);
+    return nb__req_too_many(req, wait, "wrong passwords");
   }
   c->password = strdup(pw);
   json_t *rows = NULL, *p = json_pack("[I]", (json_int_t)a->person_id);
@@ -209,15 +204,6 @@ static const nb_param_t firm_schema[] = {
     {NULL, 0, 0, 0, 0},
 };
 
-static int may_edit_firm(const nb_auth_t *a, int64_t firm_id) {
-  if (a->roles & NB_ROLE_COORDINATOR)
-    return 1;
-  for (int i = 0; i < a->nfirms; i++)
-    if (a->firms[i] == firm_id && a->firm_admin[i])
-      return 1;
-  return 0;
-}
-
 static int firm_patch(nb_req_t *req, void *ud) {
   nb_app_t *app = ud;
   nb_auth_t *a = nb__auth_of(req);
@@ -237,7 +223,7 @@ static int firm_patch(nb_req_t *req, void *ud) {
     return rc;
   if (!found)
     return nb__req_error(req, 404, "not_found", NULL, "There is no such firm.");
-  if (!may_edit_firm(a, id))
+  if (!(a->roles & NB_ROLE_COORDINATOR) && !nb__auth_is_firm_admin(a, id))
     return nb__req_error(req, 403, "forbidden", NULL,
                          "Only the firm's admins and coordinators can edit "
                          "its profile.");

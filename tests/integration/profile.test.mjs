@@ -246,3 +246,13 @@ test('the only coordinator cannot delete the own account; the coordinators see d
   const audit = (await call(coord, 'GET', `/api/v1/n/${HOOD}/audit`)).body.items;
   assert.ok(audit.some((e) => e.action === 'account.deleted' && String(e.object_id) === String(me.id)));
 });
+
+test('wrong current passwords are throttled like sign-ins: 429 with Retry-After, even for the right one then', async () => {
+  const sophie = await login('sophie@tischlerei-lange.demo.example');
+  const change = (current) => call(sophie, 'PUT', '/api/v1/me/password', { current, password: 'Neues-Passwort-fuer-Sophie-1' });
+  for (let i = 0; i < 5; i++) assertError(await change(`falsch-${i}-passwort`), 403, 'wrong_password', 'current');
+  const r = await change(PW);
+  assertError(r, 429, 'too_many_attempts');
+  assert.ok(Number(r.headers.get('retry-after')) > 0, 'Retry-After in seconds');
+  assert.equal((await login('sophie@tischlerei-lange.demo.example')).status, 200, 'the password did not change');
+});
