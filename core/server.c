@@ -82,6 +82,7 @@ static void stop_finish(nb_app_t *app) {
   nb__plugins_stop(app);
   nb__post_close(app);
   nb__events_close(app);
+  nb__ws_stop(app);
   nb__pw_close(); /* queued sign-ins answer 503; running ones finish */
   uv_timer_stop(&app->stop_timer);
   close_handle((uv_handle_t *)&app->stop_timer);
@@ -256,6 +257,7 @@ out_handles:
   nb__plugins_stop(app);
   nb__post_close(app);
   nb__events_close(app);
+  nb__ws_stop(app);
   close_handle((uv_handle_t *)&app->sigterm);
   close_handle((uv_handle_t *)&app->sigint);
   close_handle((uv_handle_t *)&app->stop_timer);
@@ -264,6 +266,7 @@ out_loop:
 out:
   if (app->posts)
     nb__post_close(app);
+  nb__ws_stop(app);
   uv_run(&app->loop, UV_RUN_NOWAIT);
   if (uv_loop_close(&app->loop))
     nb__log(NB_LOG_WARN, "loop_not_empty", "hint=\"a handle was left open\"");

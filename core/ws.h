@@ -46,6 +46,8 @@ struct nb_conn {
   size_t rx_len;
   int closing;
   int sock_open;           /* counted in nsockets until lws frees the wsi */
+  int dirty;               /* on the registry's list of queues to flush */
+  struct nb_conn *dprev, *dnext;
   int64_t person_id; /* 0: anonymous (public operations only) */
   int is_operator;
   nb_ws_sub_t *subs;
@@ -79,7 +81,9 @@ void nb__ws_buf_unref(nb_ws_buf_t *b);
 
 /* Queue `b` to `c` (takes a reference). A connection whose queue is full
  * is closed with 1008 and NB_ELIMIT returned, unless `force` (replay,
- * which is bounded by [events] max_replay). */
+ * which is bounded by [events] max_replay). The message is written by the
+ * next flush (see ws.c), not at once: what is queued in between shares
+ * one send(). */
 int nb__ws_queue(nb_conn_t *c, nb_ws_buf_t *b, int force);
 
 /* The registered topic pattern matching `topic` ("problem/42" matches
@@ -92,6 +96,9 @@ nb_conn_t *nb__ws_conns(nb_app_t *app);
 
 /* 1 when `type` was declared by `owner`. */
 int nb__ws_event_type_owned(nb_app_t *app, const char *type, void *owner);
+
+/* Stop the flush timer (idempotent): the first step of a stop. */
+void nb__ws_stop(nb_app_t *app);
 
 /* Close every connection with 1001 (going away), for a clean stop. */
 void nb__ws_close_all(nb_app_t *app);

@@ -266,6 +266,43 @@ test('every answer carries the security headers; API answers are not cached', as
   assert.equal(ids.size, Object.keys(answers).length);
 });
 
+test('answers given at once and answers given later share one keep-alive connection', async () => {
+  // Most answers are written, and the transaction completed, inside the
+  // request's own callback; a sign-in is answered later (password check
+  // off the loop). A request sent right after either kind must be read as
+  // a request of its own, never as the body of the one before.
+  const before = await greetingCount();
+  const c = await RawConnection.connect(s.port);
+  try {
+    // Two GETs pipelined in one write: answered in order.
+    await c.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /api/v1/hello HTTP/1.1\r\nHost: x\r\n\r\n');
+    const a = await c.readResponse();
+    assert.equal(a?.status, 200);
+    assert.deepEqual(JSON.parse(a.body), { status: 'ok' });
+    const a2 = await c.readResponse();
+    assert.equal(a2?.status, 200, 'the pipelined second GET');
+    assert.equal(JSON.parse(a2.body).greeting, 'Moin');
+    const greet = '{"name":"p","message":"kept alive"}';
+    await c.write(`POST ${GREETINGS} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${greet.length}\r\n\r\n${greet}`);
+    const b = await c.readResponse();
+    assert.equal(b?.status, 201);
+    assert.equal(JSON.parse(b.body).message, 'kept alive');
+    const signin = '{"email":"nobody@example.org","password":"not-the-password"}';
+    await c.write(`POST /api/v1/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${signin.length}\r\n\r\n${signin}`);
+    const d = await c.readResponse();
+    assert.equal(d?.status, 401, 'the sign-in, answered off the loop');
+    assert.equal(JSON.parse(d.body).error.code, 'invalid_credentials');
+    // Sent the moment the late answer arrived.
+    await c.write(`POST ${GREETINGS} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${greet.length}\r\n\r\n${greet}`);
+    const e = await c.readResponse();
+    assert.equal(e?.status, 201, 'the request right after the late answer');
+    assert.equal(c.closed, false);
+  } finally {
+    c.close();
+  }
+  assert.equal(await greetingCount(), before + 2);
+});
+
 test('several requests on one keep-alive connection', async () => {
   // Raw: two requests one after the other on the same socket.
   const c = await RawConnection.connect(s.port);
