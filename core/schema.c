@@ -129,5 +129,10 @@ const nb_migration_t nb__core_migrations[] = {
      ") STRICT;"
      "CREATE INDEX nb_events_hood_topic ON nb_events(hood_id, topic, id);"
      "UPDATE nb_meta SET value = '3' WHERE key = 'schema';"},
+    {4,
+     /* The firm directory pages by id within a hood: without this index
+      * every page sorted the hood's firms in a temporary b-tree. */
+     "CREATE INDEX nb_firms_hood_id ON nb_firms(hood_id, id);"
+     "UPDATE nb_meta SET value = '4' WHERE key = 'schema';"},
     {0, NULL},
 };

@@ -5,6 +5,7 @@
 #   tests/bench/bench.sh api     [--connections 64] [--scenarios ...] ...
 #   tests/bench/bench.sh replay  [--events 10000] [--runs 5]
 #   tests/bench/bench.sh startup [--runs 7]
+#   tests/bench/bench.sh floor   [N [THREADS [SIZE [ROUNDS]]]]
 #
 # Installs what is missing (tests/bench/install.sh), builds the release
 # binary, raises the open-file limit for 10,000 sockets and runs
@@ -15,8 +16,8 @@ self=$(readlink -f "$0")
 cd "$(dirname "$self")/../.."
 name=${1:-}
 case "$name" in
-  fanout|api|replay|startup) shift ;;
-  *) sed -n '2,12p' "$self" >&2; exit 2 ;;
+  fanout|api|replay|startup|floor) shift ;;
+  *) sed -n '2,13p' "$self" >&2; exit 2 ;;
 esac
 tests/bench/install.sh >&2
 
@@ -28,5 +29,9 @@ if [ "$hard" != unlimited ] && [ "$hard" -lt "$want" ]; then want=$hard; fi
 ulimit -n "$want"
 if [ "$name" = fanout ] && [ "$(ulimit -n)" -lt 10240 ]; then
   echo "bench: open-file limit $(ulimit -n) is too low for 10,000 subscribers" >&2
+fi
+if [ "$name" = floor ]; then
+  # No server: the kernel's cost of one small send() per loopback socket.
+  exec tests/bench/out/loopback-floor "$@"
 fi
 exec node "tests/bench/$name.mjs" "$@"

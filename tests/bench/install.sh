@@ -32,3 +32,4 @@ scripts/build.sh build-release -Dbuildtype=release
 
 mkdir -p tests/bench/out
 cc -O2 -Wall -Wextra -o tests/bench/out/subscriber tests/bench/subscriber.c
+cc -O2 -Wall -Wextra -pthread -o tests/bench/out/loopback-floor tests/bench/loopback-floor.c

@@ -48,6 +48,14 @@ for r in $(seq "$RUNS"); do
     --fixed-seconds 2 --max-seconds 3 --concurrency 16 --out "$out/fanout-$r.json"
 done
 
+# The kernel's floor under a fan-out round: one small send() to each of
+# 10,000 loopback sockets, no server (one and two sending threads).
+for t in 1 2; do
+  echo "+ $B floor 10000 $t 250 20" >&2
+  commands+=("$B floor 10000 $t 250 20 > $out/floor-$t.json")
+  $B floor 10000 $t 250 20 > "$out/floor-$t.json"
+done
+
 node -e '
 const [file, runs, started, loadavg, commit, ...commands] = process.argv.slice(1);
 require("fs").writeFileSync(file, JSON.stringify({ runs: Number(runs), started, finished: new Date().toISOString(), loadavg, commit, commands }, null, 2));

@@ -253,6 +253,21 @@ test('cross-neighbourhood: ids of the other hood named through the own hood are 
   assert.equal(firmsA.length >= 12, true);
   assert.ok(!firmsA.some((f) => f.id === firmB.id || f.name === 'Werft Janssen'));
   assert.deepEqual((await c.get(c.hood('/firms?q=werft'))).body.items, []);
+  // Paged in fives: the pages, in order, are the whole directory once.
+  const paged = [];
+  let cursor = null;
+  for (let i = 0; i < 10; i++) {
+    const r = await c.get(c.hood(`/firms?limit=5${cursor === null ? '' : `&cursor=${cursor}`}`));
+    assert.equal(r.status, 200);
+    assert.ok(r.body.items.length <= 5 && r.body.items.length > 0);
+    paged.push(...r.body.items);
+    cursor = r.body.next_cursor;
+    if (cursor === null) break;
+    assert.equal(cursor, r.body.items.at(-1).id, 'the cursor is the last id shown');
+  }
+  assert.equal(cursor, null, 'the last page says there is no next one');
+  assert.deepEqual(paged, firmsA);
+  assert.deepEqual(paged.map((f) => f.id), paged.map((f) => f.id).sort((x, y) => x - y));
   const firmsB = await listAll(b, b.hood('/firms', HOOD_B));
   assert.deepEqual(firmsB.map((f) => f.name), ['Werft Janssen']);
   const peopleA = await peopleOf();
