@@ -172,6 +172,8 @@ int nb__req_error(nb_req_t *req, int status, const char *code,
 }
 
 int nb__req_header(nb_req_t *req, const char *name, const char *value) {
+  if (req->answered) /* the headers may be on the wire already */
+    return NB_ESTATE;
   if (!name || !*name || !value || strpbrk(name, "\r\n: ") ||
       strpbrk(value, "\r\n"))
     return NB_EINVAL;

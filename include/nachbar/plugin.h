@@ -242,7 +242,8 @@ struct nb_host {
   int (*respond_raw)(nb_req_t *req, int status, const char *content_type,
                      const void *body, size_t len);
   /* Add a response header before answering (Location, Content-Disposition).
-   * Names and values are copied; CR/LF in either is NB_EINVAL. */
+   * Names and values are copied; CR/LF in either is NB_EINVAL; after the
+   * answer NB_ESTATE (it may be on the wire already). */
   int (*respond_header)(nb_req_t *req, const char *name, const char *value);
 
   /* ---- database (backend-neutral) ---- */
