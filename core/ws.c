@@ -311,6 +311,12 @@ static void dirty_del(nb_ws_registry_t *r, nb_conn_t *c) {
   c->dirty = 0;
 }
 
+static void count_sent(long n) {
+  if (n > 0)
+    nb__metrics_count("nachbar_ws_messages_sent_total",
+                      "WebSocket messages written", (double)n);
+}
+
 /* Write every dirty queue now; see the top of this file. */
 static void flush_run(nb_ws_registry_t *r) {
   long sent = 0;
@@ -330,9 +336,7 @@ static void flush_run(nb_ws_registry_t *r) {
       sent += n;
     }
   }
-  if (sent)
-    nb__metrics_count("nachbar_ws_messages_sent_total",
-                      "WebSocket messages written", (double)sent);
+  count_sent(sent);
 }
 
 static void flush_idle(uv_idle_t *h) { (void)h; }
@@ -712,9 +716,7 @@ int nb__ws_callback(struct lws *wsi, enum lws_callback_reasons reason,
     if (!c->wsi)
       return 0;
     int n = drain(c);
-    if (n > 0)
-      nb__metrics_count("nachbar_ws_messages_sent_total",
-                        "WebSocket messages written", (double)n);
+    count_sent(n);
     return n < 0 ? -1 : 0;
   }
   case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:

@@ -115,19 +115,7 @@ export async function createProblem(client, fields = {}) {
 }
 
 /** Every item of a list (follows next_cursor). */
-export async function listAll(client, p) {
-  const items = [];
-  let cursor = null;
-  for (let i = 0; i < 200; i++) {
-    const sep = p.includes('?') ? '&' : '?';
-    const r = await client.get(`${p}${sep}limit=200${cursor !== null ? `&cursor=${cursor}` : ''}`);
-    assert.equal(r.status, 200, `${p}: ${r.text}`);
-    items.push(...r.body.items);
-    if (r.body.next_cursor === null) return items;
-    cursor = r.body.next_cursor;
-  }
-  throw new Error(`${p}: too many pages`);
-}
+export { listAll } from './accounts.mjs';
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
