@@ -16,6 +16,7 @@ struct lws_context;
 typedef struct nb_plugin_list nb_plugin_list_t;
 typedef struct nb_ws_registry nb_ws_registry_t;
 typedef struct nb_post_queue nb_post_queue_t;
+typedef struct nb_memo nb_memo_t;
 
 typedef struct nb_app {
   nb_config_t cfg;
@@ -24,6 +25,8 @@ typedef struct nb_app {
   uv_loop_t loop;
   struct lws_context *lws;
   nb_db_t *db;
+  nb_memo_t *auth_memo;    /* identities and hood roles (auth.c) */
+  nb_memo_t *page_memo;    /* firm directory pages (tenancy.c) */
   nb_router_t *router;
   nb_plugin_list_t *plugins;
   nb_ws_registry_t *ws;    /* topics, ws ops, open connections */

@@ -16,6 +16,7 @@
 #include "http.h"
 #include "hood_plugins.h"
 #include "log.h"
+#include "memo.h"
 #include "plugins.h"
 
 void nb__auth_random(char *out, size_t len, size_t bytes) {
@@ -70,24 +71,46 @@ static int cookie_value(const char *hdr, const char *name, char *out,
   return NB_ENOENT;
 }
 
+/* Identities and hood roles are memoised (memo.h) at the database version
+ * they were read at: any write (a revoked token, a sign-out, a changed
+ * membership) or a commit by another process makes them be read again.
+ * Time limits are kept as deadlines: a session's expiry and idle limit and
+ * the minute after which last_seen / last_used_at is written again. Not
+ * inside a transaction, whose own uncommitted rows must not be kept. */
+static int memo_usable(nb_app_t *app) {
+  return app->auth_memo && !nb__db_in_tx(app->db);
+}
+
 static void resolve_token(nb_app_t *app, nb_auth_t *a, const char *token) {
   nb_db_t *db = app->db;
-  char hash[65];
+  char hash[65], key[80];
+  int64_t now = (int64_t)time(NULL);
+  int memo = memo_usable(app);
+  uint64_t version = memo ? nb__db_version(db) : 0;
   json_t *rows = NULL, *params;
   nb__auth_hash(token, hash);
+  snprintf(key, sizeof(key), "t:%s", hash);
+  const nb_auth_t *kept =
+      memo ? nb__memo_get(app->auth_memo, key, version, now, NULL) : NULL;
+  if (kept) {
+    *a = *kept;
+    return;
+  }
   params = json_pack("[s]", hash);
   if (nb__db_query(db,
                    "SELECT t.id AS tid, t.scope, p.id AS pid, p.email, "
                    "p.display_name, p.locale, p.is_operator, "
                    "(t.last_used_at IS NULL OR t.last_used_at < "
                    "strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-60 seconds')) "
-                   "AS stale "
+                   "AS stale, CAST(strftime('%s', t.last_used_at) AS INTEGER) "
+                   "AS used_at "
                    "FROM nb_tokens t JOIN nb_people p ON p.id = t.person_id "
                    "WHERE t.hash = ?1 AND t.revoked_at IS NULL "
                    "AND p.deleted_at IS NULL",
                    params, &rows) == 0 &&
       json_array_size(rows) == 1) {
     json_t *row = json_array_get(rows, 0);
+    int64_t used = json_integer_value(json_object_get(row, "used_at"));
     set_person(a, row);
     a->via_token = 1;
     a->token_write =
@@ -101,7 +124,11 @@ static void resolve_token(nb_app_t *app, nb_auth_t *a, const char *token) {
                   "strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?1",
                   p2, NULL, NULL);
       json_decref(p2);
+      used = now;
     }
+    a->resolved = 1;
+    if (memo)
+      nb__memo_put(app->auth_memo, key, version, used + 60, a, sizeof(*a));
   }
   json_decref(params);
   json_decref(rows);
@@ -109,8 +136,18 @@ static void resolve_token(nb_app_t *app, nb_auth_t *a, const char *token) {
 
 static void resolve_session(nb_app_t *app, nb_auth_t *a, const char *sid) {
   json_t *rows = NULL, *params;
+  char key[80];
   int64_t now = (int64_t)time(NULL);
+  int memo = memo_usable(app);
+  uint64_t version = memo ? nb__db_version(app->db) : 0;
   nb__auth_hash(sid, a->session_hash);
+  snprintf(key, sizeof(key), "s:%s", a->session_hash);
+  const nb_auth_t *kept =
+      memo ? nb__memo_get(app->auth_memo, key, version, now, NULL) : NULL;
+  if (kept) {
+    *a = *kept;
+    return;
+  }
   params = json_pack("[s]", a->session_hash);
   if (nb__db_query(app->db,
                    "SELECT s.csrf, s.last_seen, s.expires_at, p.id AS pid, "
@@ -122,7 +159,8 @@ static void resolve_session(nb_app_t *app, nb_auth_t *a, const char *sid) {
     json_t *row = json_array_get(rows, 0);
     int64_t last = json_integer_value(json_object_get(row, "last_seen"));
     int64_t exp = json_integer_value(json_object_get(row, "expires_at"));
-    if (now >= exp || now >= last + app->cfg.session_idle_minutes * 60) {
+    int64_t idle = app->cfg.session_idle_minutes * 60;
+    if (now >= exp || now >= last + idle) {
       nb__db_exec(app->db, "DELETE FROM nb_sessions WHERE id_hash = ?1",
                   params, NULL, NULL);
     } else {
@@ -135,7 +173,16 @@ static void resolve_session(nb_app_t *app, nb_auth_t *a, const char *sid) {
                     "UPDATE nb_sessions SET last_seen = ?1 WHERE id_hash = ?2",
                     p2, NULL, NULL);
         json_decref(p2);
+        last = now;
       }
+      a->resolved = 1;
+      int64_t until = last + 60;
+      if (last + idle < until)
+        until = last + idle;
+      if (exp < until)
+        until = exp;
+      if (memo)
+        nb__memo_put(app->auth_memo, key, version, until, a, sizeof(*a));
     }
   }
   if (!a->person_id)
@@ -144,10 +191,19 @@ static void resolve_session(nb_app_t *app, nb_auth_t *a, const char *sid) {
   json_decref(rows);
 }
 
-/* Roles and firms of the signed-in person in hood `slug`. 0 when the hood
- * exists, NB_ENOENT when it does not. */
-int nb__auth_load_hood(nb_app_t *app, nb_auth_t *a, const char *slug) {
-  nb_db_t *db = app->db;
+/* What nb__auth_load_hood keeps per person and hood. */
+typedef struct hood_roles {
+  int64_t hood_id;
+  int roles;
+  int nfirms;
+  int64_t firms[NB_AUTH_MAX_FIRMS];
+  int firm_admin[NB_AUTH_MAX_FIRMS];
+} hood_roles_t;
+
+/* Read `person`'s roles and firms in hood `slug` (person 0: only the
+ * hood's id). NB_ENOENT when the hood does not exist. */
+static int read_hood_roles(nb_db_t *db, int64_t person, const char *slug,
+                           hood_roles_t *h) {
   json_t *rows = NULL, *params = json_pack("[s]", slug);
   int rc = nb__db_query(db, "SELECT id FROM nb_hoods WHERE slug = ?1", params,
                         &rows);
@@ -156,12 +212,11 @@ int nb__auth_load_hood(nb_app_t *app, nb_auth_t *a, const char *slug) {
     json_decref(rows);
     return NB_ENOENT;
   }
-  a->hood_id = json_integer_value(json_object_get(json_array_get(rows, 0), "id"));
-  snprintf(a->hood, sizeof(a->hood), "%s", slug);
+  h->hood_id = json_integer_value(json_object_get(json_array_get(rows, 0), "id"));
   json_decref(rows);
-  if (!a->person_id)
+  if (!person)
     return 0;
-  params = json_pack("[I, I]", (json_int_t)a->person_id, (json_int_t)a->hood_id);
+  params = json_pack("[I, I]", (json_int_t)person, (json_int_t)h->hood_id);
   if (nb__db_query(db,
                    "SELECT role FROM nb_hood_roles "
                    "WHERE person_id = ?1 AND hood_id = ?2",
@@ -170,7 +225,7 @@ int nb__auth_load_hood(nb_app_t *app, nb_auth_t *a, const char *slug) {
     json_t *r;
     json_array_foreach(rows, i, r) {
       const char *role = json_string_value(json_object_get(r, "role"));
-      a->roles |= strcmp(role, "coach") == 0 ? NB_ROLE_COACH : NB_ROLE_COORDINATOR;
+      h->roles |= strcmp(role, "coach") == 0 ? NB_ROLE_COACH : NB_ROLE_COORDINATOR;
     }
     json_decref(rows);
   }
@@ -182,15 +237,43 @@ int nb__auth_load_hood(nb_app_t *app, nb_auth_t *a, const char *slug) {
     size_t i;
     json_t *r;
     json_array_foreach(rows, i, r) {
-      if (a->nfirms == NB_AUTH_MAX_FIRMS)
+      if (h->nfirms == NB_AUTH_MAX_FIRMS)
         break;
-      a->firms[a->nfirms] = json_integer_value(json_object_get(r, "firm_id"));
-      a->firm_admin[a->nfirms++] =
+      h->firms[h->nfirms] = json_integer_value(json_object_get(r, "firm_id"));
+      h->firm_admin[h->nfirms++] =
           strcmp(json_string_value(json_object_get(r, "role")), "admin") == 0;
     }
     json_decref(rows);
   }
   json_decref(params);
+  return 0;
+}
+
+/* Roles and firms of the signed-in person in hood `slug`. 0 when the hood
+ * exists, NB_ENOENT when it does not. */
+int nb__auth_load_hood(nb_app_t *app, nb_auth_t *a, const char *slug) {
+  char key[160];
+  int memo = memo_usable(app) &&
+             snprintf(key, sizeof(key), "h:%lld:%s", (long long)a->person_id,
+                      slug) < (int)sizeof(key);
+  uint64_t version = memo ? nb__db_version(app->db) : 0;
+  const hood_roles_t *kept =
+      memo ? nb__memo_get(app->auth_memo, key, version, 0, NULL) : NULL;
+  hood_roles_t h = {0};
+  if (kept) {
+    h = *kept;
+  } else {
+    if (read_hood_roles(app->db, a->person_id, slug, &h))
+      return NB_ENOENT;
+    if (memo)
+      nb__memo_put(app->auth_memo, key, version, INT64_MAX, &h, sizeof(h));
+  }
+  a->hood_id = h.hood_id;
+  snprintf(a->hood, sizeof(a->hood), "%s", slug);
+  a->roles = h.roles;
+  a->nfirms = h.nfirms;
+  memcpy(a->firms, h.firms, sizeof(a->firms));
+  memcpy(a->firm_admin, h.firm_admin, sizeof(a->firm_admin));
   return 0;
 }
 

@@ -31,7 +31,12 @@ struct nb_db {
   cached_t cache[CACHE_SLOTS];
   uint64_t tick;
   int in_tx;
-  int allow_tx; /* begin/commit/rollback below are running */
+  int allow_tx;   /* begin/commit/rollback below are running */
+  int read_scope; /* consecutive reads share one snapshot (nb__db_read_scope) */
+  int in_read;    /* that snapshot's deferred transaction is open */
+  int version_read; /* data_version read in the open snapshot */
+  int64_t seen_changes, seen_data; /* for nb__db_version */
+  uint64_t version;
   char errmsg[512];
 };
 
@@ -104,9 +109,14 @@ int nb__db_open(nb_db_t **out, const char *path, const char *synchronous,
     ok |= synchronous && strcasecmp(synchronous, levels[i]) == 0;
   if (!ok)
     return NB_EINVAL;
+  /* Before SQLite initialises (the first open): no allocation statistics,
+   * which would take a global mutex around every malloc and free. Fails
+   * harmlessly (SQLITE_MISUSE) once SQLite is initialised. */
+  sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
   nb_db_t *db = calloc(1, sizeof(*db));
   if (!db)
     return NB_ENOMEM;
+  db->version = 1;
   int rc = sqlite3_open_v2(path, &db->h,
                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
                                SQLITE_OPEN_NOMUTEX,
@@ -287,6 +297,46 @@ static json_t *column_value(sqlite3_stmt *st, int i) {
   }
 }
 
+/* Run a transaction statement (never cached, so the authorizer sees every
+ * other use of one). */
+static int tx(nb_db_t *db, const char *sql) {
+  db->allow_tx = 1;
+  int rc = sqlite3_exec(db->h, sql, NULL, NULL, NULL);
+  db->allow_tx = 0;
+  return rc == SQLITE_OK ? 0 : set_error(db, rc);
+}
+
+/* End the read snapshot: a read-only transaction, so COMMIT only lets go
+ * of the WAL read lock. */
+static void end_read(nb_db_t *db) {
+  if (!db->in_read)
+    return;
+  db->in_read = 0;
+  db->version_read = 0;
+  if (!sqlite3_get_autocommit(db->h))
+    tx(db, "COMMIT");
+}
+
+void nb__db_read_scope(nb_db_t *db, int on) {
+  if (!db)
+    return;
+  db->read_scope = on;
+  if (!on)
+    end_read(db);
+}
+
+/* Inside a read scope a read-only statement joins (or opens) the snapshot;
+ * any other statement ends it first, so a write commits exactly as it
+ * would without the scope. */
+static void read_scope_for(nb_db_t *db, sqlite3_stmt *st) {
+  int ro = sqlite3_stmt_readonly(st);
+  if (db->in_read && !ro)
+    end_read(db);
+  else if (ro && db->read_scope && !db->in_read && !db->in_tx &&
+           sqlite3_get_autocommit(db->h) && tx(db, "BEGIN") == 0)
+    db->in_read = 1;
+}
+
 /* Bind, step to the end, collect rows if wanted, always reset. */
 static int run(nb_db_t *db, const char *sql, const json_t *params,
                json_t **rows) {
@@ -295,6 +345,7 @@ static int run(nb_db_t *db, const char *sql, const json_t *params,
   int rc = prepare(db, sql, &st);
   if (rc)
     return rc;
+  read_scope_for(db, st);
   rc = bind_params(db, st, params);
   if (rc)
     goto done;
@@ -380,6 +431,7 @@ int nb__db_exec(nb_db_t *db, const char *sql, const json_t *params,
 
 int nb__db_script(nb_db_t *db, const char *sql) {
   char *err = NULL;
+  end_read(db);
   int rc = sqlite3_exec(db->h, sql, NULL, NULL, &err);
   if (rc != SQLITE_OK) {
     snprintf(db->errmsg, sizeof(db->errmsg), "%s",
@@ -392,18 +444,10 @@ int nb__db_script(nb_db_t *db, const char *sql) {
   return 0;
 }
 
-/* Run a transaction statement (never cached, so the authorizer sees every
- * other use of one). */
-static int tx(nb_db_t *db, const char *sql) {
-  db->allow_tx = 1;
-  int rc = sqlite3_exec(db->h, sql, NULL, NULL, NULL);
-  db->allow_tx = 0;
-  return rc == SQLITE_OK ? 0 : set_error(db, rc);
-}
-
 int nb__db_begin(nb_db_t *db) {
   if (db->in_tx)
     return NB_ESTATE;
+  end_read(db);
   int rc = tx(db, "BEGIN IMMEDIATE");
   if (rc == 0)
     db->in_tx = 1;
@@ -429,7 +473,35 @@ int nb__db_rollback(nb_db_t *db) {
 
 int nb__db_in_tx(nb_db_t *db) { return db->in_tx; }
 
+/* data_version moves when another connection commits (it is read in a
+ * read transaction: the PRAGMA opens one, or joins the read scope's
+ * snapshot, in which it cannot move); total_changes moves with every row
+ * this connection inserts, updates or deletes, triggers and foreign-key
+ * actions included. */
+uint64_t nb__db_version(nb_db_t *db) {
+  if (!db->version_read) {
+    sqlite3_stmt *st = NULL;
+    int64_t data = -1;
+    if (prepare(db, "PRAGMA data_version", &st) == 0) {
+      read_scope_for(db, st);
+      if (sqlite3_step(st) == SQLITE_ROW)
+        data = sqlite3_column_int64(st, 0);
+      sqlite3_reset(st);
+    }
+    if (data < 0 || data != db->seen_data)
+      db->version++; /* unknown counts as changed */
+    db->seen_data = data;
+    db->version_read = db->in_read && data >= 0;
+  }
+  int64_t changes = sqlite3_total_changes64(db->h);
+  if (changes != db->seen_changes)
+    db->version++;
+  db->seen_changes = changes;
+  return db->version;
+}
+
 int nb__db_checkpoint(nb_db_t *db) {
+  end_read(db);
   int rc = sqlite3_wal_checkpoint_v2(db->h, NULL, SQLITE_CHECKPOINT_TRUNCATE,
                                      NULL, NULL);
   return rc == SQLITE_OK ? 0 : set_error(db, rc);
@@ -439,6 +511,7 @@ int nb__db_backup(nb_db_t *db, const char *out) {
   struct stat st;
   if (stat(out, &st) == 0)
     return NB_EEXIST;
+  end_read(db);
   /* VACUUM INTO reads one consistent snapshot of the live WAL database. */
   sqlite3_stmt *stmt = NULL;
   db->allow_tx = 1; /* VACUUM INTO runs its own transaction */

@@ -42,6 +42,22 @@ int nb__db_commit(nb_db_t *db);
 int nb__db_rollback(nb_db_t *db);
 int nb__db_in_tx(nb_db_t *db);
 
+/* A read scope (on = 1 until on = 0): the read-only statements run in it
+ * share one snapshot, a deferred transaction opened at the first of them,
+ * instead of one lock round each. A statement that writes, a script, a
+ * checkpoint, a backup or nb__db_begin ends the snapshot first; the next
+ * read opens a new one. Off ends it. The HTTP dispatcher puts each
+ * handler's synchronous part in one. Not a transaction for the caller:
+ * nb__db_in_tx stays 0. */
+void nb__db_read_scope(nb_db_t *db, int on);
+
+/* A number that changes whenever the database may have changed since the
+ * last call: a row written by this connection or a commit by another
+ * process (the sqlite3 tool, a second server). Read it before reading
+ * what you keep (nb__memo); in a read scope it is read once per snapshot.
+ * Never 0. */
+uint64_t nb__db_version(nb_db_t *db);
+
 /* The last error message on this connection (for logs). */
 const char *nb__db_errmsg(nb_db_t *db);
 

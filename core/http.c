@@ -23,6 +23,7 @@
 #include <sys/socket.h>
 
 #include "auth.h"
+#include "db.h"
 #include "jsonv.h"
 #include "log.h"
 #include "metrics.h"
@@ -486,7 +487,9 @@ static void on_body_complete(nb_req_t *req) {
                   err.message);
     return;
   }
+  nb__db_read_scope(app->db, 1);
   dispatch(req);
+  nb__db_read_scope(app->db, 0);
 }
 
 /* Write the status line and headers, and with `body` the whole body
@@ -687,7 +690,11 @@ int nb__http_callback(struct lws *wsi, enum lws_callback_reasons reason,
     if (pss->req) /* a previous request never finished: drop it */
       on_drop(pss);
     answering_inline = wsi;
+    /* Auth and the handler read one snapshot (one WAL read lock, not one
+     * per statement); writes end it first and commit as they would. */
+    nb__db_read_scope(app->db, 1);
     int rc = on_headers(app, wsi, pss, in);
+    nb__db_read_scope(app->db, 0);
     answering_inline = NULL;
     return rc ? rc : answer_inline(pss);
   }

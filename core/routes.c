@@ -17,6 +17,7 @@
 #include "feed.h"
 #include "http.h"
 #include "log.h"
+#include "memo.h"
 #include "metrics.h"
 #include "migrate.h"
 #include "nb_build_config.h"
@@ -61,6 +62,18 @@ static int metrics(nb_req_t *req, void *ud) {
   nb_app_t *app = ud;
   nb__metrics_gauge("nachbar_http_inflight_requests",
                     "HTTP requests being handled", (double)app->inflight);
+  nb__metrics_gauge("nachbar_memo_auth_hits",
+                    "Identities and hood roles answered from memory since start",
+                    (double)nb__memo_hits(app->auth_memo));
+  nb__metrics_gauge("nachbar_memo_auth_misses",
+                    "Identities and hood roles read from the database since start",
+                    (double)nb__memo_misses(app->auth_memo));
+  nb__metrics_gauge("nachbar_memo_directory_hits",
+                    "Firm directory pages answered from memory since start",
+                    (double)nb__memo_hits(app->page_memo));
+  nb__metrics_gauge("nachbar_memo_directory_misses",
+                    "Firm directory pages built from the database since start",
+                    (double)nb__memo_misses(app->page_memo));
   size_t len = 0;
   char *text = nb__metrics_render(&len);
   if (!text)

@@ -26,6 +26,7 @@
 #include "events.h"
 #include "http.h"
 #include "mail.h"
+#include "memo.h"
 #include "log.h"
 #include "metrics.h"
 #include "migrate.h"
@@ -159,6 +160,9 @@ int nb__server_open_db(nb_app_t *app) {
     nb__log(NB_LOG_ERROR, "db_open_failed", "path=%s", path);
     return NB_EDB;
   }
+  if (!(app->auth_memo = nb__memo_new(1024)) ||
+      !(app->page_memo = nb__memo_new(128)))
+    return NB_ENOMEM;
   if (nb__migrate_prepare(app->db) ||
       nb__migrate(app->db, "core", nb__core_migrations, err, sizeof(err))) {
     char kv[600] = "";
@@ -281,6 +285,9 @@ out:
     nb__db_close(app->db);
     app->db = NULL;
   }
+  nb__memo_free(app->auth_memo);
+  nb__memo_free(app->page_memo);
+  app->auth_memo = app->page_memo = NULL;
   nb__http_close();
   nb__metrics_close();
   if (rc == 0)

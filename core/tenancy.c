@@ -7,11 +7,13 @@
  */
 #include "tenancy.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "auth.h"
 #include "http.h"
+#include "memo.h"
 
 static int answer_rows(nb_req_t *req, int rc, json_t *rows, long limit) {
   if (rc)
@@ -74,10 +76,27 @@ static int firms(nb_req_t *req, void *ud) {
   if (nb__req_query(req, "q", q, sizeof(q)) == NB_ELIMIT)
     return nb__req_error(req, 400, "invalid", "q",
                          "q must be at most 126 characters.");
-  /* Each firm's JSON is built by SQLite (the directory is the most read
-   * list: rows through jansson and back were most of its cost in the
-   * benchmark profile); the page is joined here. One row more than the
-   * page tells whether there is a next one. */
+  /* The directory is the most read list: a page without a search is kept
+   * (memo.h) until the database changes. */
+  char key[96];
+  int memo = q[0] == '\0' && app->page_memo && !nb__db_in_tx(app->db);
+  uint64_t version = memo ? nb__db_version(app->db) : 0;
+  snprintf(key, sizeof(key), "d:%lld:%lld:%ld", (long long)a->hood_id,
+           (long long)cursor, limit);
+  size_t kept_len = 0;
+  const char *kept =
+      memo ? nb__memo_get(app->page_memo, key, version, 0, &kept_len) : NULL;
+  if (kept) {
+    char *copy = malloc(kept_len);
+    if (!copy)
+      return NB_ENOMEM;
+    memcpy(copy, kept, kept_len);
+    return nb__req_respond(req, 200, "application/json; charset=utf-8", copy,
+                           kept_len);
+  }
+  /* Each firm's JSON is built by SQLite (rows through jansson and back
+   * were most of its cost in the benchmark profile); the page is joined
+   * here. One row more than the page tells whether there is a next one. */
   json_t *rows = NULL;
   json_t *p = json_pack("[I, I, s, I]", (json_int_t)a->hood_id,
                         (json_int_t)cursor, q, (json_int_t)limit);
@@ -120,6 +139,8 @@ static int firms(nb_req_t *req, void *ud) {
   else
     len += (size_t)snprintf(body + len, cap - len, "],\"next_cursor\":null}");
   json_decref(rows);
+  if (memo)
+    nb__memo_put(app->page_memo, key, version, INT64_MAX, body, len);
   return nb__req_respond(req, 200, "application/json; charset=utf-8", body,
                          len);
 }

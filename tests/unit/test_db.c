@@ -880,6 +880,81 @@ static void checkpoint_and_backup(void **state) {
   nb__db_close(copy);
 }
 
+/* A read scope: the reads in it share one snapshot (a second connection's
+ * commit is not seen until the scope ends); a write in it ends the
+ * snapshot and commits at once, as it would outside. */
+static void read_scope_snapshot(void **state) {
+  fixture_t *f = *state;
+  nb_db_t *other = NULL;
+  exec_ok(f->db, "CREATE TABLE t(x INTEGER)");
+  exec_ok(f->db, "INSERT INTO t VALUES (1)");
+  assert_int_equal(nb__db_open(&other, f->path, "NORMAL", BUSY_MS), 0);
+
+  nb__db_read_scope(f->db, 1);
+  assert_int_equal(scalar_int(f->db, "SELECT count(*) FROM t"), 1);
+  exec_ok(other, "INSERT INTO t VALUES (2)");
+  assert_int_equal(scalar_int(f->db, "SELECT count(*) FROM t"), 1);
+  assert_int_equal(nb__db_in_tx(f->db), 0);
+  /* A write ends the snapshot first: it sees and keeps the other row. */
+  exec_ok(f->db, "INSERT INTO t VALUES (3)");
+  assert_int_equal(scalar_int(other, "SELECT count(*) FROM t"), 3);
+  assert_int_equal(scalar_int(f->db, "SELECT count(*) FROM t"), 3);
+  /* A transaction begun in the scope is a normal one. */
+  assert_int_equal(nb__db_begin(f->db), 0);
+  exec_ok(f->db, "INSERT INTO t VALUES (4)");
+  assert_int_equal(nb__db_commit(f->db), 0);
+  assert_int_equal(scalar_int(other, "SELECT count(*) FROM t"), 4);
+  nb__db_read_scope(f->db, 0);
+
+  /* Outside a scope every read sees the latest commit. */
+  assert_int_equal(scalar_int(f->db, "SELECT count(*) FROM t"), 4);
+  exec_ok(other, "INSERT INTO t VALUES (5)");
+  assert_int_equal(scalar_int(f->db, "SELECT count(*) FROM t"), 5);
+  /* Ending a scope that read nothing, or twice, is harmless. */
+  nb__db_read_scope(f->db, 1);
+  nb__db_read_scope(f->db, 0);
+  nb__db_read_scope(f->db, 0);
+  nb__db_close(other);
+}
+
+/* nb__db_version moves with this connection's writes and with another
+ * connection's commits, and stays while only reads happen. */
+static void version_follows_writes(void **state) {
+  fixture_t *f = *state;
+  nb_db_t *other = NULL;
+  exec_ok(f->db, "CREATE TABLE t(x INTEGER)");
+  uint64_t v0 = nb__db_version(f->db);
+  assert_true(v0 != 0);
+  assert_int_equal(scalar_int(f->db, "SELECT count(*) FROM t"), 0);
+  assert_int_equal(nb__db_version(f->db), v0);
+  exec_ok(f->db, "INSERT INTO t VALUES (1)");
+  uint64_t v1 = nb__db_version(f->db);
+  assert_true(v1 != v0);
+  /* A statement that changes no row is no change. */
+  exec_ok(f->db, "UPDATE t SET x = 2 WHERE x = 99");
+  assert_int_equal(nb__db_version(f->db), v1);
+  /* A rolled-back write counts (kept values are only read again). */
+  assert_int_equal(nb__db_begin(f->db), 0);
+  exec_ok(f->db, "INSERT INTO t VALUES (7)");
+  assert_int_equal(nb__db_rollback(f->db), 0);
+  uint64_t v2 = nb__db_version(f->db);
+  assert_true(v2 != v1);
+
+  assert_int_equal(nb__db_open(&other, f->path, "NORMAL", BUSY_MS), 0);
+  exec_ok(other, "INSERT INTO t VALUES (3)");
+  uint64_t v3 = nb__db_version(f->db);
+  assert_true(v3 != v2);
+  assert_int_equal(nb__db_version(f->db), v3);
+  /* In a read scope: read once per snapshot, and the snapshot's. */
+  nb__db_read_scope(f->db, 1);
+  assert_int_equal(nb__db_version(f->db), v3);
+  exec_ok(other, "INSERT INTO t VALUES (4)");
+  assert_int_equal(nb__db_version(f->db), v3);
+  nb__db_read_scope(f->db, 0);
+  assert_true(nb__db_version(f->db) != v3);
+  nb__db_close(other);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(open_sets_pragmas, setup, teardown),
@@ -910,6 +985,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(strict_tables_refuse_wrong_types, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(checkpoint_and_backup, setup, teardown),
+      cmocka_unit_test_setup_teardown(read_scope_snapshot, setup, teardown),
+      cmocka_unit_test_setup_teardown(version_follows_writes, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
