@@ -43,15 +43,17 @@ static int prune_started;
 
 static const char *const vis_names[] = {"hood", "firm", "coaches"};
 
-static void pending_free(void) {
-  while (pending_head) {
-    pending_t *p = pending_head;
-    pending_head = p->next;
+static void list_free(pending_t **head, pending_t ***tail) {
+  while (*head) {
+    pending_t *p = *head;
+    *head = p->next;
     nb__ws_buf_unref(p->buf);
     free(p);
   }
-  pending_tail = &pending_head;
+  *tail = head;
 }
+
+static void pending_free(void) { list_free(&pending_head, &pending_tail); }
 
 /* May subscription s see an event of hood/vis/firm? */
 static int visible(const nb_ws_sub_t *s, int64_t hood_id, int vis,
@@ -69,35 +71,47 @@ static int visible(const nb_ws_sub_t *s, int64_t hood_id, int vis,
   return 0;
 }
 
-static void deliver(nb_app_t *app, const pending_t *p) {
+/* Committed events wait here for the next flush (nb__events_deliver):
+ * events committed by all the requests of one loop iteration are queued
+ * in one pass over the connections, not one pass per event. */
+static pending_t *ready_head, **ready_tail = &ready_head;
+
+void nb__events_deliver(nb_app_t *app) {
+  pending_t *list = ready_head;
+  ready_head = NULL;
+  ready_tail = &ready_head;
+  if (!list)
+    return;
   long n = 0;
   for (nb_conn_t *c = nb__ws_conns(app), *next; c; c = next) {
     next = c->next; /* a too-slow client may be closed while queuing */
-    for (size_t i = 0; i < c->nsubs; i++) {
-      const nb_ws_sub_t *s = &c->subs[i];
-      if (strcmp(s->topic, p->topic) == 0 &&
-          visible(s, p->hood_id, p->vis, p->vis_firm)) {
-        if (nb__ws_queue(c, p->buf, 0) == 0)
-          n++;
-        break;
+    for (const pending_t *p = list; p && c->nsubs; p = p->next)
+      for (size_t i = 0; i < c->nsubs; i++) {
+        const nb_ws_sub_t *s = &c->subs[i];
+        /* p->id <= s->after: the subscription's replay had it */
+        if (p->id > s->after && strcmp(s->topic, p->topic) == 0 &&
+            visible(s, p->hood_id, p->vis, p->vis_firm)) {
+          if (nb__ws_queue(c, p->buf, 0) == 0)
+            n++;
+          break;
+        }
       }
-    }
   }
+  pending_t **end;
+  list_free(&list, &end);
   nb__metrics_count("nachbar_events_delivered_total",
                     "Event messages queued to subscribers", (double)n);
 }
 
 void nb__events_commit(nb_app_t *app) {
-  pending_t *list = pending_head;
+  if (!pending_head)
+    return;
+  *ready_tail = pending_head;
+  ready_tail = pending_tail;
   pending_head = NULL;
   pending_tail = &pending_head;
-  while (list) {
-    pending_t *p = list;
-    list = p->next;
-    deliver(app, p);
-    nb__ws_buf_unref(p->buf);
-    free(p);
-  }
+  if (!nb__ws_flush_soon(app)) /* stopping: no flush will come */
+    nb__events_deliver(app);
 }
 
 void nb__events_discard(nb_app_t *app) {
@@ -362,6 +376,11 @@ int nb__events_subscribe(nb_conn_t *c, const json_t *msg) {
                     (double)json_array_size(topics));
   nb__ws_subs_changed(app, (long)(c->nsubs - had));
   int64_t last = nb__events_last_id(app), replayed = 0;
+  /* Live delivery starts after `last`: what is committed up to it comes
+   * through the replay (or not at all without `since`), even if its
+   * delivery is still waiting for the flush. */
+  for (size_t k = had; k < c->nsubs; k++)
+    c->subs[k].after = last;
   if (since_v && !json_is_null(since_v)) {
     if (since < meta_int(app, "events_pruned_upto") || since > last ||
         replay(c, a.hood_id, topics, since, &replayed)) {
@@ -465,6 +484,7 @@ int nb__events_init(nb_app_t *app) {
 void nb__events_close(nb_app_t *app) {
   (void)app;
   pending_free();
+  list_free(&ready_head, &ready_tail);
   if (prune_started && !uv_is_closing((uv_handle_t *)&prune_timer))
     uv_close((uv_handle_t *)&prune_timer, NULL);
   prune_started = 0;

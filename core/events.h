@@ -28,6 +28,11 @@ void nb__events_commit(nb_app_t *app);
 /* After a rollback: forget what was published in it. */
 void nb__events_discard(nb_app_t *app);
 
+/* Queue the committed events to their subscribers: called by the
+ * WebSocket flush (ws.c) right before it writes, so that all events
+ * committed in one loop iteration take one pass over the connections. */
+void nb__events_deliver(nb_app_t *app);
+
 /* WebSocket operations subscribe {hood, topics, since} and unsubscribe. */
 /* The highest event id ever used (also after pruning). */
 int64_t nb__events_last_id(nb_app_t *app);

@@ -22,14 +22,23 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "auth.h"
 #include "events.h"
 #include "jsonv.h"
 #include "log.h"
 #include "metrics.h"
+#include "sendpool.h"
 
 #define QUEUE_MAX 1024 /* messages queued to one connection before it is cut */
+#define JOB_IOV 64      /* most messages one flush writes to one connection */
+#define JOB_BYTES 65536 /* ... and bytes, beyond the first message */
+#define PARALLEL_MIN 128 /* connections in a flush before helpers join */
+
+/* A frame header (at most 10 bytes) fits in the headroom before a
+ * buffer's payload. */
+_Static_assert(LWS_PRE >= 10, "LWS_PRE too small for a frame header");
 
 typedef struct reg_type {
   char *name;
@@ -64,6 +73,11 @@ struct nb_ws_registry {
   uv_check_t flush_check;
   int flush_on;             /* handles initialised and not closed */
   int flush_armed;
+  nb_sendpool_t *pool;      /* NULL: drain() per connection */
+  nb_send_job_t *jobs;      /* one flush's sends, reused */
+  nb_conn_t **jconns;       /* the connection of each job */
+  struct iovec *iov;        /* the jobs' vectors, one after the other */
+  size_t jcap, jccap, iovcap;
   long nconns;
   long nsockets;
   long nsubs; /* subscriptions over all connections */
@@ -77,6 +91,13 @@ int nb__ws_init(nb_app_t *app) {
   uv_check_init(&app->loop, &app->ws->flush_check);
   app->ws->flush_check.data = app;
   app->ws->flush_on = 1;
+  long helpers = app->cfg.ws_send_threads;
+  if (helpers < 0) {
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    helpers = cpus > 4 ? 3 : cpus > 1 ? cpus - 1 : 0;
+  }
+  if (!(app->ws->pool = nb__sendpool_new((int)helpers)))
+    nb__log(NB_LOG_WARN, "send_threads_unavailable", "wanted=%ld", helpers);
   return 0;
 }
 
@@ -94,6 +115,10 @@ void nb__ws_close(nb_app_t *app) {
   if (!r)
     return;
   nb__ws_remove_owner(app, NULL);
+  nb__sendpool_free(r->pool);
+  free(r->jobs);
+  free(r->jconns);
+  free(r->iov);
   free(r->types);
   free(r->topics);
   free(r->ops);
@@ -295,6 +320,7 @@ static void conn_kill(nb_conn_t *c, int code, const char *reason) {
 }
 
 static int drain(nb_conn_t *c);
+static nb_ws_buf_t *dequeue(nb_conn_t *c);
 
 static void dirty_del(nb_ws_registry_t *r, nb_conn_t *c) {
   if (!c->dirty)
@@ -317,15 +343,121 @@ static void count_sent(long n) {
                       "WebSocket messages written", (double)n);
 }
 
-/* Write every dirty queue now; see the top of this file. */
+/* The frame of message `b` (header in its headroom, then the payload;
+ * the same bytes for every connection: server frames are not masked). */
+static unsigned char *frame_of(nb_ws_buf_t *b, size_t *len) {
+  unsigned char hdr[10];
+  size_t h = 0;
+  hdr[h++] = 0x81; /* FIN, text */
+  if (b->len < 126) {
+    hdr[h++] = (unsigned char)b->len;
+  } else if (b->len < 65536) {
+    hdr[h++] = 126;
+    hdr[h++] = (unsigned char)(b->len >> 8);
+    hdr[h++] = (unsigned char)b->len;
+  } else {
+    hdr[h++] = 127;
+    for (int i = 7; i >= 0; i--)
+      hdr[h++] = (unsigned char)((uint64_t)b->len >> (8 * i));
+  }
+  unsigned char *f = b->data + LWS_PRE - h;
+  memcpy(f, hdr, h);
+  *len = h + b->len;
+  return f;
+}
+
+static int grow(void **p, size_t *cap, size_t need, size_t size) {
+  if (need <= *cap)
+    return 0;
+  size_t n = *cap ? *cap : 256;
+  while (n < need)
+    n *= 2;
+  void *q = realloc(*p, n * size);
+  if (!q)
+    return NB_ENOMEM;
+  *p = q;
+  *cap = n;
+  return 0;
+}
+
+/* Queue the sends of connection `c` as job r->jobs[nj], its vectors
+ * appended at r->iov[*niov] (the jobs' iov pointers are set when the
+ * array has stopped growing). */
+static int add_job(nb_ws_registry_t *r, nb_conn_t *c, size_t nj,
+                   size_t *niov) {
+  size_t k = 0, bytes = 0;
+  if (grow((void **)&r->jobs, &r->jcap, nj + 1, sizeof(*r->jobs)) ||
+      grow((void **)&r->jconns, &r->jccap, nj + 1, sizeof(*r->jconns)) ||
+      grow((void **)&r->iov, &r->iovcap, *niov + JOB_IOV, sizeof(*r->iov)))
+    return NB_ENOMEM;
+  while (k < c->qlen && k < JOB_IOV && (k == 0 || bytes < JOB_BYTES)) {
+    size_t len;
+    unsigned char *f = frame_of(c->q[(c->qhead + k) % c->qcap], &len);
+    r->iov[*niov + k] = (struct iovec){f, len};
+    bytes += len;
+    k++;
+  }
+  r->jobs[nj] = (nb_send_job_t){.fd = lws_get_socket_fd(c->wsi),
+                                .iovcnt = (int)k};
+  r->jconns[nj] = c;
+  *niov += k;
+  return 0;
+}
+
+/* After the sends: drop what went out, hand the unsent end of a frame the
+ * socket took only in part to lws (which writes it before anything else),
+ * wait for WRITEABLE for the rest. The number of messages written. */
+static long settle(nb_conn_t *c, nb_send_job_t *j) {
+  int whole;
+  size_t part;
+  if (j->err) { /* the peer is gone */
+    c->closing = 1;
+    lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+    return 0;
+  }
+  nb__send_progress(j, &whole, &part);
+  for (int i = 0; i < whole; i++)
+    nb__ws_buf_unref(dequeue(c));
+  if (part) {
+    size_t rest = j->iov[whole].iov_len - part;
+    unsigned char *tail = malloc(LWS_PRE + rest);
+    int n = -1;
+    if (tail) {
+      memcpy(tail + LWS_PRE, (unsigned char *)j->iov[whole].iov_base + part,
+             rest);
+      n = lws_write(c->wsi, tail + LWS_PRE, rest, LWS_WRITE_RAW);
+      free(tail);
+    }
+    nb__ws_buf_unref(dequeue(c));
+    whole++;
+    if (n < 0) { /* out of memory or the peer is gone: the stream is cut */
+      c->closing = 1;
+      lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+      return whole;
+    }
+  }
+  if (c->qlen)
+    lws_callback_on_writable(c->wsi);
+  return whole;
+}
+
+/* Write every dirty queue now; see the top of this file. With a send pool
+ * the frames are gathered first (sendmsg vectors pointing into the shared
+ * buffers, nothing copied) and written by the loop thread and the helpers
+ * together; lws is called only before and after, on this thread. */
 static void flush_run(nb_ws_registry_t *r) {
   long sent = 0;
+  size_t nj = 0, niov = 0;
   for (nb_conn_t *c; (c = r->dirty_head);) {
     dirty_del(r, c);
     if (c->closing || !c->wsi || !c->qlen)
       continue;
     if (lws_partial_buffered(c->wsi)) { /* lws asked for POLLOUT itself */
       lws_callback_on_writable(c->wsi);
+      continue;
+    }
+    if (r->pool && !lws_is_ssl(c->wsi) && add_job(r, c, nj, &niov) == 0) {
+      nj++;
       continue;
     }
     int n = drain(c);
@@ -335,6 +467,13 @@ static void flush_run(nb_ws_registry_t *r) {
     } else {
       sent += n;
     }
+  }
+  if (nj) {
+    for (size_t i = 0, at = 0; i < nj; at += (size_t)r->jobs[i++].iovcnt)
+      r->jobs[i].iov = r->iov + at;
+    nb__sendpool_run(r->pool, r->jobs, nj, PARALLEL_MIN);
+    for (size_t i = 0; i < nj; i++)
+      sent += settle(r->jconns[i], &r->jobs[i]);
   }
   count_sent(sent);
 }
@@ -347,7 +486,24 @@ static void flush_check(uv_check_t *h) {
   uv_idle_stop(&r->flush_idle);
   uv_check_stop(&r->flush_check);
   r->flush_armed = 0;
+  nb__events_deliver(app);
   flush_run(r);
+}
+
+static void arm_flush(nb_ws_registry_t *r) {
+  if (!r->flush_armed) {
+    r->flush_armed = 1;
+    uv_idle_start(&r->flush_idle, flush_idle);
+    uv_check_start(&r->flush_check, flush_check);
+  }
+}
+
+int nb__ws_flush_soon(nb_app_t *app) {
+  nb_ws_registry_t *r = app->ws;
+  if (!r || !r->flush_on)
+    return 0;
+  arm_flush(r);
+  return 1;
 }
 
 static void dirty_add(nb_conn_t *c) {
@@ -366,11 +522,7 @@ static void dirty_add(nb_conn_t *c) {
       r->dirty_head = c;
     r->dirty_tail = c;
   }
-  if (!r->flush_armed) {
-    r->flush_armed = 1;
-    uv_idle_start(&r->flush_idle, flush_idle);
-    uv_check_start(&r->flush_check, flush_check);
-  }
+  arm_flush(r);
 }
 
 int nb__ws_queue(nb_conn_t *c, nb_ws_buf_t *b, int force) {

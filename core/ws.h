@@ -34,6 +34,7 @@ typedef struct nb_ws_sub {
   int roles;          /* NB_ROLE_* */
   int nfirms;
   int64_t firms[8];
+  int64_t after;      /* live events after this id (older ones: replay) */
   char topic[64];
 } nb_ws_sub_t;
 
@@ -85,6 +86,10 @@ void nb__ws_buf_unref(nb_ws_buf_t *b);
  * next flush (see ws.c), not at once: what is queued in between shares
  * one send(). */
 int nb__ws_queue(nb_conn_t *c, nb_ws_buf_t *b, int force);
+
+/* Run the flush at the end of this loop iteration (events.c queues its
+ * committed events then). 0 when no flush will run (stopping). */
+int nb__ws_flush_soon(nb_app_t *app);
 
 /* The registered topic pattern matching `topic` ("problem/42" matches
  * "problem/:id"): its permission and owner. NB_ENOENT when none. */

@@ -130,6 +130,19 @@ function phaseStats(dump, pub, lo, hi, n, t0, cpuMs, subCpuMs) {
     if (fromSend > perEventMax[s]) perEventMax[s] = fromSend;
   }
   const sorted = Float64Array.from(lat).sort();
+  // Per event, from its HTTP response: the first and the last subscriber
+  // to have it (where a round starts, and how long it takes).
+  const first = new Float64Array(hi + 1).fill(Infinity);
+  const last = new Float64Array(hi + 1).fill(-Infinity);
+  for (let i = 0; i < dump.n; i++) {
+    const s = dump.seq[i];
+    if (s < lo || s > hi || !pub.respT[s]) continue;
+    const d = dump.t[i] - pub.respT[s];
+    if (d < first[s]) first[s] = d;
+    if (d > last[s]) last[s] = d;
+  }
+  const firstMs = Array.from(first.subarray(lo)).filter((x) => x < Infinity).sort((a, b) => a - b);
+  const lastMs = Array.from(last.subarray(lo)).filter((x) => x > -Infinity).sort((a, b) => a - b);
   const spreads = Array.from(perEventMax.subarray(lo)).filter((x) => x > -Infinity).sort((a, b) => a - b);
   let published = 0;
   const httpMs = [];
@@ -151,6 +164,8 @@ function phaseStats(dump, pub, lo, hi, n, t0, cpuMs, subCpuMs) {
     from_request_ms: { p50: r(pct(fs2, 50)), p99: r(pct(fs2, 99)), max: r(fs2[fs2.length - 1] ?? null) },
     http_ms: { p50: r(pct(httpMs, 50)), p99: r(pct(httpMs, 99)) },
     all_received_ms: { p50: r(pct(spreads, 50)), max: r(spreads[spreads.length - 1] ?? null) },
+    first_from_response_ms: { p50: r(pct(firstMs, 50)), p99: r(pct(firstMs, 99)) },
+    last_from_response_ms: { p50: r(pct(lastMs, 50)), p99: r(pct(lastMs, 99)) },
     server_cpu_us_per_delivery: count ? r((cpuMs * 1000) / count) : null,
     server_cpu_share: r(cpuMs / (lastT - t0)),
     client_cpu_share: r(subCpuMs / (lastT - t0)),

@@ -148,7 +148,11 @@ export function benchConfig(dir, port, extra = {}) {
   const cfg = {
     server: { listen: '127.0.0.1', port, data_dir: path.join(dir, 'data'), log_level: process.env.BENCH_LOG_LEVEL || 'info' },
     plugins: { dir: PLUGIN_DIR, load: bundledPlugins().join(',') },
-    events: { connections_per_person: 100000, max_replay: 50000 },
+    events: {
+      connections_per_person: 100000, max_replay: 50000,
+      // BENCH_SEND_THREADS: the server's [events] send_threads (default: its own, -1)
+      ...(process.env.BENCH_SEND_THREADS ? { send_threads: Number(process.env.BENCH_SEND_THREADS) } : {}),
+    },
     limits: { max_connections: 30000 },
   };
   for (const [s, kv] of Object.entries(extra)) cfg[s] = { ...(cfg[s] || {}), ...kv };

@@ -165,6 +165,10 @@ static void kill_conn(conn_t *c) {
   c->len = c->cap = c->olen = 0;
 }
 
+/* When the bytes being parsed were read: one clock read per recv(), not
+ * per message (several events arrive in one read). */
+static double recv_t;
+
 static void on_text(conn_t *c, const char *p, size_t n) {
   static const char mark[] = "\"message\":\"#";
   if (c->state == S_SUBSCRIBING) {
@@ -189,7 +193,7 @@ static void on_text(conn_t *c, const char *p, size_t n) {
   }
   const char *m = memmem(p, n, mark, sizeof(mark) - 1);
   if (m) {
-    double t = now_ms();
+    double t = recv_t;
     record((uint32_t)strtoul(m + sizeof(mark) - 1, NULL, 10), t);
     event_bytes += (long long)n;
     last_recv = t;
@@ -292,6 +296,7 @@ static void on_readable(conn_t *c) {
   static char rb[1 << 18];
   for (;;) {
     ssize_t r = recv(c->fd, rb, sizeof(rb), 0);
+    recv_t = now_ms();
     if (r == 0) {
       kill_conn(c);
       return;
