@@ -2,13 +2,16 @@
 // endpoints of nachbar on a copy of the demo database.
 //
 //   tests/bench/bench.sh api [--connections 64] [--seconds 5]
-//        [--scenarios read-token,read-cookie,read-public,write-token,write-cookie]
+//        [--scenarios read-token,read-cookie,read-search,read-public,write-token,write-cookie]
 //        [--out FILE]
 //
 // Scenarios:
 //   read-token    GET  /api/v1/n/peiner-strasse/firms  (the firm directory,
 //                 12 firms, one page) with a read-scope bearer token
 //   read-cookie   the same with a browser session cookie
+//   read-search   GET  /api/v1/n/peiner-strasse/firms?q=glas with the token:
+//                 a search, which the server never keeps in memory (the
+//                 cost of building a directory page on every request)
 //   read-public   GET  /api/v1/hello/greetings (public, no sign-in)
 //   write-token   POST /api/v1/n/peiner-strasse/hello/waves with a write
 //                 token: a row + an event in one transaction, with the
@@ -30,7 +33,7 @@ import {
 
 const o = flags(process.argv.slice(2), {
   connections: '64', seconds: '5',
-  scenarios: 'read-token,read-cookie,read-public,write-token,write-cookie',
+  scenarios: 'read-token,read-cookie,read-search,read-public,write-token,write-cookie',
   out: path.join(OUT, 'api.json'),
 });
 const CONNS = String(o.connections).split(',').map(Number);
@@ -80,6 +83,10 @@ async function scenario(fullName, conns) {
       case 'read-cookie':
         target = `/api/v1/n/${HOOD}/firms`;
         env = { BENCH_METHOD: 'GET', BENCH_HEADERS: `Cookie: ${who.cookie}` };
+        break;
+      case 'read-search':
+        target = `/api/v1/n/${HOOD}/firms?q=glas`;
+        env = { BENCH_METHOD: 'GET', BENCH_HEADERS: `Authorization: Bearer ${await token(s.url, who, 'read')}` };
         break;
       case 'read-public':
         target = '/api/v1/hello/greetings';

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Run every benchmark several times and write the medians to
 # tests/bench/RESULTS.md (raw JSON in tests/bench/out/run-<time>/).
-# Takes about 12 minutes on the 2-core machine when nobody else uses it;
+# Takes about 15 minutes on the 2-core machine when nobody else uses it;
 # each measurement first waits (up to 2 min) for other users' load to pass.
 #
 #   tests/bench/run-all.sh            # RUNS=3 by default
@@ -46,6 +46,9 @@ for r in $(seq "$RUNS"); do
   if [ $((r % 2)) -eq 0 ]; then order=baseline,nachbar; fi
   run $B fanout --n 100,1000,3000,10000 --servers $order --rate 100 \
     --fixed-seconds 2 --max-seconds 3 --concurrency 16 --out "$out/fanout-$r.json"
+  # The same at N = 10,000 with the event loop writing alone (no helpers).
+  run env BENCH_SEND_THREADS=0 $B fanout --n 10000 --servers nachbar --rate 100 \
+    --fixed-seconds 2 --max-seconds 3 --concurrency 16 --out "$out/fanout-t0-$r.json"
 done
 
 # The kernel's floor under a fan-out round: one small send() to each of
