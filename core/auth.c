@@ -119,12 +119,14 @@ static void resolve_token(nb_app_t *app, nb_auth_t *a, const char *token) {
      * reading in a loop must not turn every read into a write. */
     if (json_integer_value(json_object_get(row, "stale"))) {
       json_t *p2 = json_pack("[O]", json_object_get(row, "tid"));
-      nb__db_exec(db,
-                  "UPDATE nb_tokens SET last_used_at = "
-                  "strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?1",
-                  p2, NULL, NULL);
+      if (nb__db_exec(db,
+                      "UPDATE nb_tokens SET last_used_at = "
+                      "strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?1",
+                      p2, NULL, NULL) == 0)
+        used = now;
+      else /* not written (busy): try again on the next request */
+        memo = 0;
       json_decref(p2);
-      used = now;
     }
     a->resolved = 1;
     if (memo)
@@ -169,11 +171,13 @@ static void resolve_session(nb_app_t *app, nb_auth_t *a, const char *sid) {
                json_string_value(json_object_get(row, "csrf")));
       if (now - last >= 60) {
         json_t *p2 = json_pack("[I, s]", (json_int_t)now, a->session_hash);
-        nb__db_exec(app->db,
-                    "UPDATE nb_sessions SET last_seen = ?1 WHERE id_hash = ?2",
-                    p2, NULL, NULL);
+        if (nb__db_exec(app->db,
+                        "UPDATE nb_sessions SET last_seen = ?1 WHERE id_hash = ?2",
+                        p2, NULL, NULL) == 0)
+          last = now;
+        else /* not written (busy): try again on the next request */
+          memo = 0;
         json_decref(p2);
-        last = now;
       }
       a->resolved = 1;
       int64_t until = last + 60;

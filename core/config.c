@@ -129,8 +129,9 @@ static const option_t options[] = {
      AT(ws_per_person), NULL, "WebSocket connections of one person"},
     {"events", "send_threads", T_LONG, "-1", NULL, -1, 16,
      AT(ws_send_threads), NULL,
-     "helper threads writing events to many connections at once; -1: one "
-     "fewer than the CPUs (at most 3), 0: the event loop alone"},
+     "helper threads writing events to many connections at once; -1: half "
+     "the CPUs minus one (none below 4 CPUs, at most 3), 0: the event loop "
+     "alone"},
     {"limits", "max_body", T_LONG, "1048576", NULL, 1024, 67108864,
      AT(limits.max_body), NULL, "bytes of one HTTP request body"},
     {"limits", "max_json_depth", T_LONG, "32", NULL, 2, 256,

@@ -58,7 +58,7 @@ typedef struct nb_config {
   long event_max_replay;       /* a replay longer than this is a resync */
   long ws_subscriptions;       /* topics one connection may subscribe to */
   long ws_per_person;          /* WebSocket connections of one person */
-  long ws_send_threads;        /* sendpool helpers, -1: CPUs - 1 (max 3) */
+  long ws_send_threads;        /* sendpool helpers, -1: CPUs/2 - 1 (max 3) */
   /* [limits] */
   nb_limits_t limits;
   /* [plugin.<name>] sections: {"<name>": {"key": "value"}} (owned) */

@@ -325,11 +325,24 @@ void nb__db_read_scope(nb_db_t *db, int on) {
     end_read(db);
 }
 
-/* Inside a read scope a read-only statement joins (or opens) the snapshot;
- * any other statement ends it first, so a write commits exactly as it
- * would without the scope. */
-static void read_scope_for(nb_db_t *db, sqlite3_stmt *st) {
-  int ro = sqlite3_stmt_readonly(st);
+/* A PRAGMA counts as a write even when SQLite calls it read-only, and ends
+ * the read snapshot before it is even prepared: SQLite applies a setting
+ * such as foreign_keys while preparing, and ignores it inside a
+ * transaction. */
+static int is_pragma(const char *sql) {
+  sql += strspn(sql, " \t\r\n");
+  return strncasecmp(sql, "PRAGMA", 6) == 0;
+}
+
+/* Inside a read scope a statement that only reads (`ro`) joins (or opens)
+ * the snapshot; any other statement ends it first, so a write commits
+ * exactly as it would without the scope. */
+static void read_scope_for(nb_db_t *db, int ro) {
+  if (db->in_read && sqlite3_get_autocommit(db->h)) {
+    /* SQLite rolled the snapshot back itself (I/O error, out of memory) */
+    db->in_read = 0;
+    db->version_read = 0;
+  }
   if (db->in_read && !ro)
     end_read(db);
   else if (ro && db->read_scope && !db->in_read && !db->in_tx &&
@@ -342,10 +355,16 @@ static int run(nb_db_t *db, const char *sql, const json_t *params,
                json_t **rows) {
   sqlite3_stmt *st = NULL;
   json_t *out = NULL;
+  int pragma = is_pragma(sql);
+  if (pragma)
+    end_read(db);
   int rc = prepare(db, sql, &st);
   if (rc)
     return rc;
-  read_scope_for(db, st);
+  int ro = !pragma && sqlite3_stmt_readonly(st);
+  read_scope_for(db, ro);
+  if (!ro) /* whatever it changes (rows, schema, settings): kept values go */
+    db->version++;
   rc = bind_params(db, st, params);
   if (rc)
     goto done;
@@ -432,6 +451,7 @@ int nb__db_exec(nb_db_t *db, const char *sql, const json_t *params,
 int nb__db_script(nb_db_t *db, const char *sql) {
   char *err = NULL;
   end_read(db);
+  db->version++;
   int rc = sqlite3_exec(db->h, sql, NULL, NULL, &err);
   if (rc != SQLITE_OK) {
     snprintf(db->errmsg, sizeof(db->errmsg), "%s",
@@ -473,17 +493,19 @@ int nb__db_rollback(nb_db_t *db) {
 
 int nb__db_in_tx(nb_db_t *db) { return db->in_tx; }
 
-/* data_version moves when another connection commits (it is read in a
+/* Three sources: db->version itself moves with every statement that may
+ * change something (run() and nb__db_script: rows, schema, settings);
+ * data_version moves when another connection commits (it is read in a
  * read transaction: the PRAGMA opens one, or joins the read scope's
- * snapshot, in which it cannot move); total_changes moves with every row
- * this connection inserts, updates or deletes, triggers and foreign-key
- * actions included. */
+ * snapshot, in which it cannot move); total_changes (every row this
+ * connection changed, triggers and foreign-key actions included) guards
+ * against a change made some other way. */
 uint64_t nb__db_version(nb_db_t *db) {
   if (!db->version_read) {
     sqlite3_stmt *st = NULL;
     int64_t data = -1;
     if (prepare(db, "PRAGMA data_version", &st) == 0) {
-      read_scope_for(db, st);
+      read_scope_for(db, 1); /* reads a counter: joins the snapshot */
       if (sqlite3_step(st) == SQLITE_ROW)
         data = sqlite3_column_int64(st, 0);
       sqlite3_reset(st);

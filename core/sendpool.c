@@ -25,6 +25,7 @@ struct nb_sendpool {
   nb_send_job_t *jobs;
   size_t n;
   atomic_size_t next;   /* first job not yet taken */
+  atomic_ulong helper_jobs; /* jobs the helpers wrote, for tests */
   int helpers;
   pthread_t threads[MAX_HELPERS];
 };
@@ -41,12 +42,14 @@ static void send_one(nb_send_job_t *j) {
   j->err = n < 0 && errno != EAGAIN && errno != EWOULDBLOCK ? errno : 0;
 }
 
-static void take_chunks(nb_sendpool_t *p) {
+static void take_chunks(nb_sendpool_t *p, int helper) {
   for (;;) {
     size_t i = atomic_fetch_add(&p->next, CHUNK);
     if (i >= p->n)
       return;
     size_t end = i + CHUNK < p->n ? i + CHUNK : p->n;
+    if (helper)
+      atomic_fetch_add(&p->helper_jobs, end - i);
     for (; i < end; i++)
       send_one(&p->jobs[i]);
   }
@@ -63,7 +66,7 @@ static void *helper(void *arg) {
       break;
     seen = p->round;
     pthread_mutex_unlock(&p->lock);
-    take_chunks(p);
+    take_chunks(p, 1);
     pthread_mutex_lock(&p->lock);
     if (--p->busy == 0)
       pthread_cond_signal(&p->done);
@@ -119,7 +122,7 @@ void nb__sendpool_run(nb_sendpool_t *p, nb_send_job_t *jobs, size_t n,
   p->round++;
   pthread_cond_broadcast(&p->start);
   pthread_mutex_unlock(&p->lock);
-  take_chunks(p);
+  take_chunks(p, 0);
   pthread_mutex_lock(&p->lock);
   while (p->busy)
     pthread_cond_wait(&p->done, &p->lock);
@@ -142,4 +145,8 @@ int nb__sendpool_helpers(const nb_sendpool_t *p) { return p ? p->helpers : 0; }
 
 unsigned long nb__sendpool_parallel_runs(const nb_sendpool_t *p) {
   return p ? p->round : 0; /* written by the loop thread only */
+}
+
+unsigned long nb__sendpool_helper_jobs(nb_sendpool_t *p) {
+  return p ? atomic_load(&p->helper_jobs) : 0;
 }

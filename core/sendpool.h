@@ -50,4 +50,7 @@ void nb__send_progress(const nb_send_job_t *j, int *whole, size_t *part);
 int nb__sendpool_helpers(const nb_sendpool_t *p);
 unsigned long nb__sendpool_parallel_runs(const nb_sendpool_t *p);
 
+/* Jobs written by the helpers (not the calling thread) so far. */
+unsigned long nb__sendpool_helper_jobs(nb_sendpool_t *p);
+
 #endif

@@ -92,9 +92,9 @@ int nb__ws_init(nb_app_t *app) {
   app->ws->flush_check.data = app;
   app->ws->flush_on = 1;
   long helpers = app->cfg.ws_send_threads;
-  if (helpers < 0) {
+  if (helpers < 0) { /* half the CPUs, one of them the loop; at most 3 */
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    helpers = cpus > 4 ? 3 : cpus > 1 ? cpus - 1 : 0;
+    helpers = cpus >= 8 ? 3 : cpus >= 4 ? cpus / 2 - 1 : 0;
   }
   if (!(app->ws->pool = nb__sendpool_new((int)helpers)))
     nb__log(NB_LOG_WARN, "send_threads_unavailable", "wanted=%ld", helpers);
@@ -420,6 +420,8 @@ static long settle(nb_conn_t *c, nb_send_job_t *j) {
     nb__ws_buf_unref(dequeue(c));
   if (part) {
     size_t rest = j->iov[whole].iov_len - part;
+    nb__metrics_count("nachbar_ws_partial_writes_total",
+                      "Writes a socket took only in part (a slow reader)", 1);
     unsigned char *tail = malloc(LWS_PRE + rest);
     int n = -1;
     if (tail) {
@@ -483,10 +485,10 @@ static void flush_idle(uv_idle_t *h) { (void)h; }
 static void flush_check(uv_check_t *h) {
   nb_app_t *app = h->data;
   nb_ws_registry_t *r = app->ws;
+  nb__events_deliver(app); /* still armed: queuing does not arm again */
   uv_idle_stop(&r->flush_idle);
   uv_check_stop(&r->flush_check);
   r->flush_armed = 0;
-  nb__events_deliver(app);
   flush_run(r);
 }
 

@@ -18,8 +18,8 @@ const apis = load(/^api-.*\.json$/);
 const replay = load(/^replay\.json$/)[0];
 const startup = load(/^startup\.json$/)[0];
 const floors = load(/^floor-\d+\.json$/);
-const fanoutsT0 = load(/^fanout-t0-\d+\.json$/);
-const t0rows = fanoutsT0.flatMap((f) => f.results.filter((r) => r.server === 'nachbar' && r.n === 10000));
+const fanoutsT1 = load(/^fanout-t1-\d+\.json$/);
+const t1rows = fanoutsT1.flatMap((f) => f.results.filter((r) => r.server === 'nachbar' && r.n === 10000));
 
 const sh = (cmd, args) => {
   try { return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim(); } catch (e) { return String(e.stdout || '').trim() || '?'; }
@@ -59,7 +59,7 @@ out(`- ${os.cpus().length} CPUs (\`nproc\` = ${sh('nproc', [])}), ${cpuModel}, $
 out(`- load average when the run started: ${meta.loadavg}; the machine is shared, so figures move by ±10–20 % between runs`);
 out(`- ${sh(BIN, ['--version']).split('\n').join(', ')}; release build (\`build-release/\`, \`-Dbuildtype=release\`), git ${meta.commit || sh('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD'])}`);
 out(`- Node ${process.version} (publisher, baseline server), ${sh('wrk', ['--version']).split('\n')[0].split(' Copyright')[0]}, subscribers: \`tests/bench/subscriber.c\` (one epoll process)`);
-out('- nachbar config: `[database] synchronous = NORMAL` (the default; `-full` rows: FULL), `[server] log_level = info` (one log line per request, to a file), `[events] send_threads = -1` (the default: one helper thread on 2 CPUs; the `send_threads = 0` rows: none), `[events] connections_per_person = 100000`, `[limits] max_connections = 30000`, all bundled plugins loaded; fresh copy of the demo database for each server start');
+out('- nachbar config: `[database] synchronous = NORMAL` (the default; `-full` rows: FULL), `[server] log_level = info` (one log line per request, to a file), `[events] send_threads = -1` (the default: no helper thread on 2 CPUs; the `send_threads = 1` rows: one), `[events] connections_per_person = 100000`, `[limits] max_connections = 30000`, all bundled plugins loaded; fresh copy of the demo database for each server start');
 out();
 out('## Commands');
 out();
@@ -122,14 +122,14 @@ for (const n of ns) {
     out(`| ${fmt(n)} | ${server === 'baseline' ? 'Node `ws` baseline' : 'nachbar'} | ${fmt(med(rows, 'max.deliveries_per_s'))} | ${fmt(med(rows, 'max.events_per_s'), 1)} | ${fmt(med(rows, 'max.server_cpu_us_per_delivery'), 2)} | ${fmt(med(rows, 'fixed.deliveries_per_s'))} | ${fmt(med(rows, 'fixed.from_request_ms.p50'), 1)} / ${fmt(med(rows, 'fixed.from_request_ms.p99'), 1)} / ${fmt(med(rows, 'fixed.from_request_ms.max'), 1)} | ${fmt(med(rows, 'fixed.latency_ms.p50'), 1)} / ${fmt(med(rows, 'fixed.latency_ms.p99'), 1)} | ${fmt(med(rows, 'fixed.all_received_ms.p50'), 1)} / ${fmt(med(rows, 'fixed.all_received_ms.max'), 1)} | ${fmt(med(rows, 'mem.bytes_per_connection'))} B | ${fmt(med(rows, 'mem.connect_ms'))} ms | ${fmt(med(rows, 'closed_by_server'))} | ${fmt(med(rows, 'fixed.others_cpu_share'), 2)} / ${fmt(med(rows, 'max.others_cpu_share'), 2)} |`);
   }
 }
-if (t0rows.length) {
+if (t1rows.length) {
   const a = n10.nachbar || [];
   out();
-  out(`Where the latency at N = 10,000 goes (fixed 100 events/s; medians over runs of each event's first and last subscriber, from the HTTP response; ${t0rows.length} runs without helpers):`);
+  out(`Where the latency at N = 10,000 goes (fixed 100 events/s; medians over runs of each event's first and last subscriber, from the HTTP response; ${t1rows.length} runs with one helper thread):`);
   out();
   out('| nachbar | p99 from response ms | first subscriber p50 / p99 ms | last subscriber p50 / p99 ms | max deliveries/s |');
   out('|---|---|---|---|---|');
-  for (const [name, rows] of [['send_threads = -1 (one helper)', a], ['send_threads = 0 (loop thread alone)', t0rows]]) {
+  for (const [name, rows] of [['send_threads = -1, the default (no helper on 2 CPUs)', a], ['send_threads = 1 (one helper beside the loop thread)', t1rows]]) {
     out(`| ${name} | ${fmt(med(rows, 'fixed.latency_ms.p99'), 1)} | ${fmt(med(rows, 'fixed.first_from_response_ms.p50'), 1)} / ${fmt(med(rows, 'fixed.first_from_response_ms.p99'), 1)} | ${fmt(med(rows, 'fixed.last_from_response_ms.p50'), 1)} / ${fmt(med(rows, 'fixed.last_from_response_ms.p99'), 1)} | ${fmt(med(rows, 'max.deliveries_per_s'))} |`);
   }
 }
@@ -230,9 +230,9 @@ if (startup) {
 
 out('## How to read this');
 out();
-out('- Two cores for everything: the server (its loop thread, and during a fan-out round one helper thread), the subscriber process, the Node publisher and, for the baseline, the Node server all share them. The subscriber is a small C epoll client so that it costs less than the server per message; it still takes a sizeable share of a core (see `client_cpu_share` in the JSON). With Node `ws` subscribers (~20 µs per message) the tool would measure itself. "Server CPU µs per delivery" (utime+stime from `/proc/PID/stat` over the phase ÷ messages received) is the figure least disturbed by the shared machine.');
+out('- Two cores for everything: the server (its loop thread; in the `send_threads = 1` rows also a helper thread during a fan-out round), the subscriber process, the Node publisher and, for the baseline, the Node server all share them. The subscriber is a small C epoll client so that it costs less than the server per message; it still takes a sizeable share of a core (see `client_cpu_share` in the JSON). With Node `ws` subscribers (~20 µs per message) the tool would measure itself. "Server CPU µs per delivery" (utime+stime from `/proc/PID/stat` over the phase ÷ messages received) is the figure least disturbed by the shared machine.');
 out('- On loopback, the receiving side\'s TCP processing runs inside the sender\'s `send()` (softirq) and is charged to the server: per-delivery costs here are higher than over a real network card.');
-out('- The fixed-rate phase at 100 events/s asks N × 100 deliveries per second: 1,000,000/s at N = 10,000, close to what nachbar delivers at most on this machine. Events that arrive during a round go out together in the next one, so the latency from the response is about one round (the time to write to all N sockets) plus the subscriber process catching up; while the server writes with two threads, the subscriber has no core of its own.');
+out('- The fixed-rate phase at 100 events/s asks N × 100 deliveries per second: 1,000,000/s at N = 10,000, close to what nachbar delivers at most on this machine. Events that arrive during a round go out together in the next one, so the latency from the response is about one round (the time to write to all N sockets) plus the subscriber process catching up; while the server writes with two threads, the subscriber has no core of its own (shorter rounds, longer tail).');
 out('- Memory per connection is (RSS after connecting and subscribing N idle clients − RSS before) ÷ N; kernel socket buffers are not in it.');
 out('- The machine is shared with other people\'s test runs (browsers, sanitizer builds). Each measurement first waits (up to 2 min) until the machine is less than 25 % busy; "machine busy before" and "other users\' CPU" (machine busy time minus server, subscribers or wrk, and publisher, in cores, during the measured phase) show how quiet it actually was. Rows where other users took a large share are pessimistic.');
 out('- Profiles and suggested fixes for the missed targets: see the end of tests/bench/README.md.');

@@ -45,6 +45,20 @@ test('a repeated directory read is answered from memory, and /metrics counts it'
   assert.ok(await metric('nachbar_memo_auth_hits') >= auth0 + 2, 'the session was not read again');
 });
 
+test('any write, also a plugin\'s, makes the next directory read rebuild the page', async () => {
+  const jana = await signIn(s.url, DEMO.jana);
+  const thomas = await signIn(s.url, DEMO.thomas);
+  await directory(jana);
+  await directory(jana);
+  const misses0 = await metric('nachbar_memo_directory_misses');
+  await directory(jana);
+  assert.equal(await metric('nachbar_memo_directory_misses'), misses0, 'kept while nothing is written');
+  const w = await thomas.post(thomas.hood('/hello/waves'), { message: 'Moin' });
+  assert.equal(w.status, 201);
+  await directory(jana);
+  assert.equal(await metric('nachbar_memo_directory_misses'), misses0 + 1, 'read again after the wave');
+});
+
 test('a firm profile edited through the API shows in the next directory read of another member', async () => {
   const thomas = await signIn(s.url, DEMO.thomas);
   const claudia = await signIn(s.url, DEMO.claudia);

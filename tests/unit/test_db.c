@@ -930,9 +930,11 @@ static void version_follows_writes(void **state) {
   exec_ok(f->db, "INSERT INTO t VALUES (1)");
   uint64_t v1 = nb__db_version(f->db);
   assert_true(v1 != v0);
-  /* A statement that changes no row is no change. */
+  /* Every statement that may write moves it, even one that changed no
+   * row (kept values are only read again). */
   exec_ok(f->db, "UPDATE t SET x = 2 WHERE x = 99");
-  assert_int_equal(nb__db_version(f->db), v1);
+  assert_true(nb__db_version(f->db) != v1);
+  v1 = nb__db_version(f->db);
   /* A rolled-back write counts (kept values are only read again). */
   assert_int_equal(nb__db_begin(f->db), 0);
   exec_ok(f->db, "INSERT INTO t VALUES (7)");
@@ -951,8 +953,33 @@ static void version_follows_writes(void **state) {
   exec_ok(other, "INSERT INTO t VALUES (4)");
   assert_int_equal(nb__db_version(f->db), v3);
   nb__db_read_scope(f->db, 0);
-  assert_true(nb__db_version(f->db) != v3);
+  uint64_t v4 = nb__db_version(f->db);
+  assert_true(v4 != v3);
+  /* Schema changes move it too (they change no row). */
+  exec_ok(f->db, "CREATE TABLE u(y INTEGER)");
+  uint64_t v5 = nb__db_version(f->db);
+  assert_true(v5 != v4);
+  exec_ok(f->db, "DROP TABLE u");
+  assert_true(nb__db_version(f->db) != v5);
   nb__db_close(other);
+}
+
+/* A PRAGMA is not run inside the read snapshot (a setting such as
+ * foreign_keys would be ignored there): it ends the snapshot and takes
+ * effect. */
+static void pragma_in_read_scope(void **state) {
+  fixture_t *f = *state;
+  exec_ok(f->db, "CREATE TABLE p(id INTEGER PRIMARY KEY)");
+  exec_ok(f->db, "CREATE TABLE c(p INTEGER REFERENCES p(id))");
+  nb__db_read_scope(f->db, 1);
+  assert_int_equal(scalar_int(f->db, "SELECT count(*) FROM p"), 0);
+  exec_ok(f->db, "PRAGMA foreign_keys=OFF");
+  exec_ok(f->db, "INSERT INTO c VALUES (42)"); /* no parent: allowed now */
+  exec_ok(f->db, "PRAGMA foreign_keys=ON");
+  assert_int_equal(nb__db_exec(f->db, "INSERT INTO c VALUES (43)", NULL, NULL, NULL),
+                   NB_ECONSTRAINT);
+  nb__db_read_scope(f->db, 0);
+  assert_int_equal(scalar_int(f->db, "SELECT count(*) FROM c"), 1);
 }
 
 int main(void) {
@@ -987,6 +1014,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(checkpoint_and_backup, setup, teardown),
       cmocka_unit_test_setup_teardown(read_scope_snapshot, setup, teardown),
       cmocka_unit_test_setup_teardown(version_follows_writes, setup, teardown),
+      cmocka_unit_test_setup_teardown(pragma_in_read_scope, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
