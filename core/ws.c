@@ -309,14 +309,20 @@ nb_ws_buf_t *nb__ws_buf_json(const json_t *msg) {
   return b;
 }
 
-/* Close from outside this connection's own callback. */
+/* Nothing more is written to `c`; lws closes it soon (from outside this
+ * connection's own callback). */
+static void cut(nb_conn_t *c) {
+  c->closing = 1;
+  lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+}
+
+/* Close with a code and reason. */
 static void conn_kill(nb_conn_t *c, int code, const char *reason) {
   if (c->closing || !c->wsi)
     return;
-  c->closing = 1;
   lws_close_reason(c->wsi, (enum lws_close_status)code,
                    (unsigned char *)reason, strlen(reason));
-  lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+  cut(c);
 }
 
 static int drain(nb_conn_t *c);
@@ -411,8 +417,7 @@ static long settle(nb_conn_t *c, nb_send_job_t *j) {
   int whole;
   size_t part;
   if (j->err) { /* the peer is gone */
-    c->closing = 1;
-    lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+    cut(c);
     return 0;
   }
   nb__send_progress(j, &whole, &part);
@@ -433,8 +438,7 @@ static long settle(nb_conn_t *c, nb_send_job_t *j) {
     nb__ws_buf_unref(dequeue(c));
     whole++;
     if (n < 0) { /* out of memory or the peer is gone: the stream is cut */
-      c->closing = 1;
-      lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+      cut(c);
       return whole;
     }
   }
@@ -463,12 +467,10 @@ static void flush_run(nb_ws_registry_t *r) {
       continue;
     }
     int n = drain(c);
-    if (n < 0) { /* the peer is gone: lws marked the socket unusable */
-      c->closing = 1;
-      lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
-    } else {
+    if (n < 0) /* the peer is gone: lws marked the socket unusable */
+      cut(c);
+    else
       sent += n;
-    }
   }
   if (nj) {
     for (size_t i = 0, at = 0; i < nj; at += (size_t)r->jobs[i++].iovcnt)
@@ -578,23 +580,12 @@ static nb_ws_buf_t *dequeue(nb_conn_t *c) {
   return b;
 }
 
-/* Append one unmasked server text frame (FIN, opcode 1) to `out`. */
-static size_t put_frame(unsigned char *out, const nb_ws_buf_t *b) {
-  size_t o = 0;
-  out[o++] = 0x81;
-  if (b->len < 126) {
-    out[o++] = (unsigned char)b->len;
-  } else if (b->len < 65536) {
-    out[o++] = 126;
-    out[o++] = (unsigned char)(b->len >> 8);
-    out[o++] = (unsigned char)b->len;
-  } else {
-    out[o++] = 127;
-    for (int i = 7; i >= 0; i--)
-      out[o++] = (unsigned char)((uint64_t)b->len >> (8 * i));
-  }
-  memcpy(out + o, b->data + LWS_PRE, b->len);
-  return o + b->len;
+/* Append the frame of `b` to `out`. */
+static size_t put_frame(unsigned char *out, nb_ws_buf_t *b) {
+  size_t len;
+  const unsigned char *f = frame_of(b, &len);
+  memcpy(out, f, len);
+  return len;
 }
 
 /* Write what is queued; the number of messages written, or -1 when the
