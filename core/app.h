@@ -41,6 +41,7 @@ typedef struct nb_app {
   uv_signal_t sigterm, sigint;
   uv_timer_t stop_timer;
   uint64_t stop_deadline;
+  uint64_t stop_seen_request; /* next_request_id at the last stop poll */
 } nb_app_t;
 
 #endif

@@ -4,7 +4,8 @@
  *
  * Clean stop (SIGTERM/SIGINT), as PLATFORM-NOTES found valgrind-clean:
  * refuse new requests (503) and close WebSockets with 1001; wait for
- * in-flight requests (at most STOP_GRACE_MS); stop plugins; close our own
+ * in-flight requests and one poll period without a new one (at most
+ * STOP_GRACE_MS, see stop_poll); stop plugins; close our own
  * uv handles; lws_context_destroy; when uv_run returns, destroy once more,
  * run the loop once, close it; checkpoint the WAL and close the database.
  */
@@ -114,10 +115,18 @@ static int port_free(const nb_config_t *cfg) {
   return ok;
 }
 
+/* Finish when the server is quiet: nothing in flight, no WebSocket left,
+ * and no request begun since the last poll. A request a client wrote just
+ * before the signal may still sit unread in its socket or in the accept
+ * backlog; closing then would answer it with a reset. Waiting one poll
+ * period without a new request lets the loop read it (it gets its answer,
+ * or 503 if it came after the signal). */
 static void stop_poll(uv_timer_t *t) {
   nb_app_t *app = t->data;
-  if ((app->inflight == 0 && nb__ws_sockets(app) == 0) ||
-      uv_now(&app->loop) >= app->stop_deadline)
+  int quiet = app->inflight == 0 && nb__ws_sockets(app) == 0 &&
+              app->next_request_id == app->stop_seen_request;
+  app->stop_seen_request = app->next_request_id;
+  if (quiet || uv_now(&app->loop) >= app->stop_deadline)
     stop_finish(app);
 }
 
@@ -132,7 +141,8 @@ static void on_signal(uv_signal_t *s, int signum) {
           nb__ws_count(app));
   nb__ws_close_all(app);
   app->stop_deadline = uv_now(&app->loop) + STOP_GRACE_MS;
-  uv_timer_start(&app->stop_timer, stop_poll, 0, STOP_POLL_MS);
+  app->stop_seen_request = app->next_request_id;
+  uv_timer_start(&app->stop_timer, stop_poll, STOP_POLL_MS, STOP_POLL_MS);
 }
 
 /* Create the data folder (0750) if needed. */
