@@ -27,8 +27,12 @@ if [ ! -d node_modules/ws ]; then
 fi
 
 # The benchmarks measure an optimised build, kept apart from build/
-# (configured once, then ninja rebuilds what changed).
-scripts/build.sh build-release -Dbuildtype=release
+# (configured once, then ninja rebuilds what changed). run-all.sh builds
+# once and sets BENCH_NO_BUILD=1, so that editing sources during its run
+# cannot change (or break) the binary under test halfway.
+if [ "${BENCH_NO_BUILD:-0}" != 1 ]; then
+  scripts/build.sh build-release -Dbuildtype=release
+fi
 
 mkdir -p tests/bench/out
 cc -O2 -Wall -Wextra -o tests/bench/out/subscriber tests/bench/subscriber.c

@@ -10,6 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 RUNS=${RUNS:-3}
 tests/bench/install.sh
+export BENCH_NO_BUILD=1 # every measurement uses the binary built just now
 hard=$(ulimit -Hn)
 want=65536
 if [ "$hard" != unlimited ] && [ "$hard" -lt "$want" ]; then want=$hard; fi
