@@ -51,12 +51,7 @@ static int audit_list(nb_req_t *req, void *ud) {
   json_decref(p);
   if (rc)
     return rc;
-  size_t i;
-  json_t *r;
-  json_array_foreach(rows, i, r) {
-    json_t *d = json_loads(json_string_value(json_object_get(r, "detail")), 0, NULL);
-    json_object_set_new(r, "detail", d ? d : json_object());
-  }
+  nb__db_rows_json(rows, "detail", 0);
   rc = nb__req_page_answer(req, rows, limit);
   json_decref(rows);
   return rc;

@@ -77,21 +77,39 @@ static int cookie_value(const char *hdr, const char *name, char *out,
  * Time limits are kept as deadlines: a session's expiry and idle limit and
  * the minute after which last_seen / last_used_at is written again. Not
  * inside a transaction, whose own uncommitted rows must not be kept. */
-static int memo_usable(nb_app_t *app) {
-  return app->auth_memo && !nb__db_in_tx(app->db);
+static const void *recall(nb_app_t *app, const char *key, int64_t now,
+                          uint64_t *version) {
+  *version = app->auth_memo && !nb__db_in_tx(app->db)
+                 ? nb__db_version(app->db) /* never 0 */
+                 : 0;
+  return *version ? nb__memo_get(app->auth_memo, key, *version, now, NULL)
+                  : NULL;
+}
+
+/* Keep what was read at `version` (0: must not be kept) until `until`. */
+static void keep(nb_app_t *app, const char *key, uint64_t version,
+                 int64_t until, const void *val, size_t len) {
+  if (version)
+    nb__memo_put(app->auth_memo, key, version, until, val, len);
+}
+
+/* Record a token's or session's use (at most once a minute). 0 when it
+ * was written; otherwise (busy) the next request tries again. */
+static int record_use(nb_app_t *app, const char *sql, json_t *params) {
+  int rc = nb__db_exec(app->db, sql, params, NULL, NULL);
+  json_decref(params);
+  return rc;
 }
 
 static void resolve_token(nb_app_t *app, nb_auth_t *a, const char *token) {
   nb_db_t *db = app->db;
   char hash[65], key[80];
   int64_t now = (int64_t)time(NULL);
-  int memo = memo_usable(app);
-  uint64_t version = memo ? nb__db_version(db) : 0;
+  uint64_t version;
   json_t *rows = NULL, *params;
   nb__auth_hash(token, hash);
   snprintf(key, sizeof(key), "t:%s", hash);
-  const nb_auth_t *kept =
-      memo ? nb__memo_get(app->auth_memo, key, version, now, NULL) : NULL;
+  const nb_auth_t *kept = recall(app, key, now, &version);
   if (kept) {
     *a = *kept;
     return;
@@ -118,19 +136,16 @@ static void resolve_token(nb_app_t *app, nb_auth_t *a, const char *token) {
     /* last_used_at to the minute, like a session's last_seen: a script
      * reading in a loop must not turn every read into a write. */
     if (json_integer_value(json_object_get(row, "stale"))) {
-      json_t *p2 = json_pack("[O]", json_object_get(row, "tid"));
-      if (nb__db_exec(db,
-                      "UPDATE nb_tokens SET last_used_at = "
-                      "strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?1",
-                      p2, NULL, NULL) == 0)
+      if (record_use(app,
+                     "UPDATE nb_tokens SET last_used_at = "
+                     "strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?1",
+                     json_pack("[O]", json_object_get(row, "tid"))) == 0)
         used = now;
-      else /* not written (busy): try again on the next request */
-        memo = 0;
-      json_decref(p2);
+      else
+        version = 0;
     }
     a->resolved = 1;
-    if (memo)
-      nb__memo_put(app->auth_memo, key, version, used + 60, a, sizeof(*a));
+    keep(app, key, version, used + 60, a, sizeof(*a));
   }
   json_decref(params);
   json_decref(rows);
@@ -140,12 +155,10 @@ static void resolve_session(nb_app_t *app, nb_auth_t *a, const char *sid) {
   json_t *rows = NULL, *params;
   char key[80];
   int64_t now = (int64_t)time(NULL);
-  int memo = memo_usable(app);
-  uint64_t version = memo ? nb__db_version(app->db) : 0;
+  uint64_t version;
   nb__auth_hash(sid, a->session_hash);
   snprintf(key, sizeof(key), "s:%s", a->session_hash);
-  const nb_auth_t *kept =
-      memo ? nb__memo_get(app->auth_memo, key, version, now, NULL) : NULL;
+  const nb_auth_t *kept = recall(app, key, now, &version);
   if (kept) {
     *a = *kept;
     return;
@@ -170,14 +183,12 @@ static void resolve_session(nb_app_t *app, nb_auth_t *a, const char *sid) {
       snprintf(a->csrf, sizeof(a->csrf), "%s",
                json_string_value(json_object_get(row, "csrf")));
       if (now - last >= 60) {
-        json_t *p2 = json_pack("[I, s]", (json_int_t)now, a->session_hash);
-        if (nb__db_exec(app->db,
-                        "UPDATE nb_sessions SET last_seen = ?1 WHERE id_hash = ?2",
-                        p2, NULL, NULL) == 0)
+        if (record_use(app,
+                       "UPDATE nb_sessions SET last_seen = ?1 WHERE id_hash = ?2",
+                       json_pack("[I, s]", (json_int_t)now, a->session_hash)) == 0)
           last = now;
-        else /* not written (busy): try again on the next request */
-          memo = 0;
-        json_decref(p2);
+        else
+          version = 0;
       }
       a->resolved = 1;
       int64_t until = last + 60;
@@ -185,8 +196,7 @@ static void resolve_session(nb_app_t *app, nb_auth_t *a, const char *sid) {
         until = last + idle;
       if (exp < until)
         until = exp;
-      if (memo)
-        nb__memo_put(app->auth_memo, key, version, until, a, sizeof(*a));
+      keep(app, key, version, until, a, sizeof(*a));
     }
   }
   if (!a->person_id)
@@ -257,20 +267,18 @@ static int read_hood_roles(nb_db_t *db, int64_t person, const char *slug,
  * exists, NB_ENOENT when it does not. */
 int nb__auth_load_hood(nb_app_t *app, nb_auth_t *a, const char *slug) {
   char key[160];
-  int memo = memo_usable(app) &&
-             snprintf(key, sizeof(key), "h:%lld:%s", (long long)a->person_id,
-                      slug) < (int)sizeof(key);
-  uint64_t version = memo ? nb__db_version(app->db) : 0;
-  const hood_roles_t *kept =
-      memo ? nb__memo_get(app->auth_memo, key, version, 0, NULL) : NULL;
+  uint64_t version = 0; /* 0: not kept (a slug too long for a key) */
+  const hood_roles_t *kept = NULL;
+  if (snprintf(key, sizeof(key), "h:%lld:%s", (long long)a->person_id,
+               slug) < (int)sizeof(key))
+    kept = recall(app, key, 0, &version);
   hood_roles_t h = {0};
   if (kept) {
     h = *kept;
   } else {
     if (read_hood_roles(app->db, a->person_id, slug, &h))
       return NB_ENOENT;
-    if (memo)
-      nb__memo_put(app->auth_memo, key, version, INT64_MAX, &h, sizeof(h));
+    keep(app, key, version, INT64_MAX, &h, sizeof(h));
   }
   a->hood_id = h.hood_id;
   snprintf(a->hood, sizeof(a->hood), "%s", slug);

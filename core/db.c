@@ -35,7 +35,7 @@ struct nb_db {
   int read_scope; /* consecutive reads share one snapshot (nb__db_read_scope) */
   int in_read;    /* that snapshot's deferred transaction is open */
   int version_read; /* data_version read in the open snapshot */
-  int64_t seen_changes, seen_data; /* for nb__db_version */
+  int64_t seen_data; /* data_version at the last nb__db_version */
   uint64_t version;
   char errmsg[512];
 };
@@ -493,13 +493,22 @@ int nb__db_rollback(nb_db_t *db) {
 
 int nb__db_in_tx(nb_db_t *db) { return db->in_tx; }
 
-/* Three sources: db->version itself moves with every statement that may
- * change something (run() and nb__db_script: rows, schema, settings);
- * data_version moves when another connection commits (it is read in a
- * read transaction: the PRAGMA opens one, or joins the read scope's
- * snapshot, in which it cannot move); total_changes (every row this
- * connection changed, triggers and foreign-key actions included) guards
- * against a change made some other way. */
+void nb__db_rows_json(json_t *rows, const char *col, int array) {
+  size_t i;
+  json_t *r;
+  json_array_foreach(rows, i, r) {
+    const char *text = json_string_value(json_object_get(r, col));
+    json_t *v = text ? json_loads(text, 0, NULL) : NULL;
+    json_object_set_new(r, col, v ? v : array ? json_array() : json_object());
+  }
+}
+
+/* Two sources: db->version itself moves with every statement of this
+ * connection that may change something (run() and nb__db_script: rows,
+ * schema, settings; the only ways to the connection); data_version moves
+ * when another connection commits (it is read in a read transaction: the
+ * PRAGMA opens one, or joins the read scope's snapshot, in which it
+ * cannot move). */
 uint64_t nb__db_version(nb_db_t *db) {
   if (!db->version_read) {
     sqlite3_stmt *st = NULL;
@@ -515,10 +524,6 @@ uint64_t nb__db_version(nb_db_t *db) {
     db->seen_data = data;
     db->version_read = db->in_read && data >= 0;
   }
-  int64_t changes = sqlite3_total_changes64(db->h);
-  if (changes != db->seen_changes)
-    db->version++;
-  db->seen_changes = changes;
   return db->version;
 }
 

@@ -58,6 +58,11 @@ void nb__db_read_scope(nb_db_t *db, int on);
  * Never 0. */
 uint64_t nb__db_version(nb_db_t *db);
 
+/* In every row of `rows`, replace the JSON text in column `col` (SQLite
+ * hands json() results over as text) by its value; NULL or text that does
+ * not parse becomes an empty array (`array`) or object. */
+void nb__db_rows_json(json_t *rows, const char *col, int array);
+
 /* The last error message on this connection (for logs). */
 const char *nb__db_errmsg(nb_db_t *db);
 

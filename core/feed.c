@@ -77,12 +77,10 @@ static int events_list(nb_req_t *req, void *ud) {
   json_decref(p);
   if (rc)
     return rc;
+  nb__db_rows_json(rows, "data", 0);
   size_t i;
   json_t *r;
   json_array_foreach(rows, i, r) {
-    json_t *d = json_loads(json_string_value(json_object_get(r, "data")), 0,
-                           NULL);
-    json_object_set_new(r, "data", d ? d : json_object());
     json_object_set_new(r, "op", json_string("event"));
   }
   json_t *body = json_pack("{s:o, s:I}", "items", rows, "last_id",

@@ -58,22 +58,24 @@ static int readyz(nb_req_t *req, void *ud) {
   return rc;
 }
 
+/* nachbar_memo_<name>_hits / _misses of one memo (core/memo.c). */
+static void memo_gauges(const char *name, const char *what,
+                        const nb_memo_t *m) {
+  char metric[64], help[128];
+  snprintf(metric, sizeof(metric), "nachbar_memo_%s_hits", name);
+  snprintf(help, sizeof(help), "%s answered from memory since start", what);
+  nb__metrics_gauge(metric, help, (double)nb__memo_hits(m));
+  snprintf(metric, sizeof(metric), "nachbar_memo_%s_misses", name);
+  snprintf(help, sizeof(help), "%s read from the database since start", what);
+  nb__metrics_gauge(metric, help, (double)nb__memo_misses(m));
+}
+
 static int metrics(nb_req_t *req, void *ud) {
   nb_app_t *app = ud;
   nb__metrics_gauge("nachbar_http_inflight_requests",
                     "HTTP requests being handled", (double)app->inflight);
-  nb__metrics_gauge("nachbar_memo_auth_hits",
-                    "Identities and hood roles answered from memory since start",
-                    (double)nb__memo_hits(app->auth_memo));
-  nb__metrics_gauge("nachbar_memo_auth_misses",
-                    "Identities and hood roles read from the database since start",
-                    (double)nb__memo_misses(app->auth_memo));
-  nb__metrics_gauge("nachbar_memo_directory_hits",
-                    "Firm directory pages answered from memory since start",
-                    (double)nb__memo_hits(app->page_memo));
-  nb__metrics_gauge("nachbar_memo_directory_misses",
-                    "Firm directory pages built from the database since start",
-                    (double)nb__memo_misses(app->page_memo));
+  memo_gauges("auth", "Identities and hood roles", app->auth_memo);
+  memo_gauges("directory", "Firm directory pages", app->page_memo);
   size_t len = 0;
   char *text = nb__metrics_render(&len);
   if (!text)

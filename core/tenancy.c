@@ -52,17 +52,6 @@ static const char firm_columns[] =
     "json(f.tags) AS tags, (SELECT display_name FROM nb_people WHERE id = "
     "f.contact_person_id AND deleted_at IS NULL) AS contact";
 
-/* Tags are stored as JSON text; answer them as a JSON array. */
-static void parse_tags(json_t *rows) {
-  size_t i;
-  json_t *r;
-  json_array_foreach(rows, i, r) {
-    const char *t = json_string_value(json_object_get(r, "tags"));
-    json_t *v = t ? json_loads(t, 0, NULL) : NULL;
-    json_object_set_new(r, "tags", v ? v : json_array());
-  }
-}
-
 /* The firm directory: ?q= searches name, sector, profile, offers, tags
  * ("who here can help with …"). */
 static int firms(nb_req_t *req, void *ud) {
@@ -179,7 +168,7 @@ int nb__tenancy_firm_answer(nb_req_t *req, nb_app_t *app, int64_t id) {
     json_decref(rows);
     return nb__req_error(req, 404, "not_found", NULL, "There is no such firm.");
   }
-  parse_tags(rows);
+  nb__db_rows_json(rows, "tags", 1); /* stored as JSON text */
   json_t *body = json_array_get(rows, 0);
   json_object_set_new(body, "people", staff);
   rc = nb__req_json(req, 200, body);
@@ -216,13 +205,9 @@ static int people(nb_req_t *req, void *ud) {
   if (rc == 0) {
     size_t i;
     json_t *r;
+    nb__db_rows_json(rows, "firms", 1);
+    nb__db_rows_json(rows, "roles", 1);
     json_array_foreach(rows, i, r) {
-      const char *keys[] = {"firms", "roles"};
-      for (int k = 0; k < 2; k++) {
-        json_t *v = json_loads(json_string_value(json_object_get(r, keys[k])),
-                               0, NULL);
-        json_object_set_new(r, keys[k], v ? v : json_array());
-      }
       json_object_set_new(r, "active", json_boolean(json_integer_value(
                                            json_object_get(r, "active"))));
     }

@@ -7,19 +7,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-missing=()
-command -v wrk >/dev/null 2>&1 || missing+=(wrk)
-command -v cc >/dev/null 2>&1 || missing+=(gcc)
-command -v sqlite3 >/dev/null 2>&1 || missing+=(sqlite3)
-command -v node >/dev/null 2>&1 || missing+=(nodejs)
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "bench/install: installing ${missing[*]}"
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  export DEBIAN_FRONTEND=noninteractive
-  $sudo apt-get update -qq
-  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+# wrk and the C compiler of the load tools, sqlite3 for the crash check;
+# Node is kept if it is there (from Debian or elsewhere).
+pkgs=(wrk gcc sqlite3)
+command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
+scripts/apt-install.sh bench/install "${pkgs[@]}"
 
 if [ ! -d node_modules/ws ]; then
   if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error
