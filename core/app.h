@@ -17,6 +17,7 @@ typedef struct nb_plugin_list nb_plugin_list_t;
 typedef struct nb_ws_registry nb_ws_registry_t;
 typedef struct nb_post_queue nb_post_queue_t;
 typedef struct nb_memo nb_memo_t;
+typedef struct nb_heartbeat nb_heartbeat_t;
 
 typedef struct nb_app {
   nb_config_t cfg;
@@ -31,6 +32,7 @@ typedef struct nb_app {
   nb_plugin_list_t *plugins;
   nb_ws_registry_t *ws;    /* topics, ws ops, open connections */
   nb_post_queue_t *posts;
+  nb_heartbeat_t *heartbeat; /* pings silent WebSockets (heartbeat.c) */
   int ready;               /* database open and migrated, plugins loaded */
   int stopping;            /* signal received: refuse new work */
   int exit_code;

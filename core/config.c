@@ -132,6 +132,13 @@ static const option_t options[] = {
      "helper threads writing events to many connections at once; -1: half "
      "the CPUs minus one (none below 4 CPUs, at most 3), 0: the event loop "
      "alone"},
+    {"events", "ping_seconds", T_LONG, "30", NULL, 1, 3600,
+     AT(ws_ping_seconds), NULL,
+     "seconds without a frame from a WebSocket client before it is pinged"},
+    {"events", "drop_seconds", T_LONG, "70", NULL, 2, 7200,
+     AT(ws_drop_seconds), NULL,
+     "seconds without a frame (or pong) before the connection is closed; "
+     "more than ping_seconds"},
     {"limits", "max_body", T_LONG, "1048576", NULL, 1024, 67108864,
      AT(limits.max_body), NULL, "bytes of one HTTP request body"},
     {"limits", "max_json_depth", T_LONG, "32", NULL, 2, 256,
@@ -680,6 +687,14 @@ int nb__config_load(nb_config_t *c, const char *file, char *err, size_t len) {
     goto cleanup;
   }
   /* Checks across keys. */
+  if (p.c->ws_drop_seconds <= p.c->ws_ping_seconds) {
+    snprintf(err, len,
+             "%s: [events] drop_seconds (%ld) must be more than ping_seconds "
+             "(%ld): a client needs time to answer the ping",
+             file, p.c->ws_drop_seconds, p.c->ws_ping_seconds);
+    rc = NB_EINVAL;
+    goto cleanup;
+  }
   if (p.c->smtp_url[0] && !p.c->public_origin[0]) {
     snprintf(err, len,
              "%s: [mail] smtp_url needs [server] public_origin: mailed "

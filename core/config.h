@@ -59,6 +59,8 @@ typedef struct nb_config {
   long ws_subscriptions;       /* topics one connection may subscribe to */
   long ws_per_person;          /* WebSocket connections of one person */
   long ws_send_threads;        /* sendpool helpers, -1: CPUs/2 - 1 (max 3) */
+  long ws_ping_seconds;        /* silence before a WebSocket is pinged */
+  long ws_drop_seconds;        /* silence before it is closed */
   /* [limits] */
   nb_limits_t limits;
   /* [plugin.<name>] sections: {"<name>": {"key": "value"}} (owned) */

@@ -35,6 +35,7 @@
 #include "paths.h"
 #include "plugins.h"
 #include "routes.h"
+#include "heartbeat.h"
 #include "ws.h"
 
 #define STOP_GRACE_MS 10000
@@ -44,13 +45,6 @@ static struct lws_protocols protocols[] = {
     {"http", nb__http_callback, sizeof(void *), 0, 0, NULL, 0},
     {NB_WS_SUBPROTOCOL, nb__ws_callback, 0, 4096, 0, NULL, 0},
     {NULL, NULL, 0, 0, 0, NULL, 0}, /* 4.1 has no LWS_PROTOCOL_LIST_TERM */
-};
-
-/* Heartbeats: ping an idle WebSocket after 30 s, drop it after 70 s of
- * silence, so dead peers (a phone that lost its network) are found. */
-static const lws_retry_bo_t retry_policy = {
-    .secs_since_valid_ping = 30,
-    .secs_since_valid_hangup = 70,
 };
 
 /* lws's own log lines, routed into ours. Its NOTICE level is chatty in
@@ -85,6 +79,7 @@ static void stop_finish(nb_app_t *app) {
   nb__post_close(app);
   nb__events_close(app);
   nb__ws_stop(app);
+  nb__heartbeat_stop(app);
   nb__pw_close(); /* queued sign-ins answer 503; running ones finish */
   uv_timer_stop(&app->stop_timer);
   close_handle((uv_handle_t *)&app->stop_timer);
@@ -207,7 +202,6 @@ static int create_lws(nb_app_t *app) {
   info.max_http_header_data = 8192;
   info.max_http_header_pool = 256;
   info.fd_limit_per_thread = (unsigned)app->cfg.limits.max_connections + 64;
-  info.retry_and_idle_policy = &retry_policy;
   if (port_free(&app->cfg))
     app->lws = lws_create_context(&info);
   if (app->lws && lws_get_vhost_by_name(app->lws, "nachbar"))
@@ -237,7 +231,8 @@ int nb__server_run(nb_app_t *app) {
   if (uv_loop_init(&app->loop))
     return 1;
   if (nb__server_open_db(app) || nb__router_create(&app->router) ||
-      nb__ws_init(app) || nb__routes_add(app) || nb__post_init(app) ||
+      nb__ws_init(app) || nb__heartbeat_start(app) || nb__routes_add(app) ||
+      nb__post_init(app) ||
       nb__events_init(app) || nb__mail_init(app))
     goto out;
   uv_signal_init(&app->loop, &app->sigterm);
@@ -272,6 +267,7 @@ out_handles:
   nb__post_close(app);
   nb__events_close(app);
   nb__ws_stop(app);
+  nb__heartbeat_stop(app);
   close_handle((uv_handle_t *)&app->sigterm);
   close_handle((uv_handle_t *)&app->sigint);
   close_handle((uv_handle_t *)&app->stop_timer);
@@ -281,6 +277,7 @@ out:
   if (app->posts)
     nb__post_close(app);
   nb__ws_stop(app);
+  nb__heartbeat_stop(app);
   uv_run(&app->loop, UV_RUN_NOWAIT);
   if (uv_loop_close(&app->loop))
     nb__log(NB_LOG_WARN, "loop_not_empty", "hint=\"a handle was left open\"");

@@ -325,6 +325,32 @@ static void conn_kill(nb_conn_t *c, int code, const char *reason) {
   cut(c);
 }
 
+void nb__ws_ping(nb_conn_t *c, uint64_t now) {
+  if (c->closing || !c->wsi)
+    return;
+  c->ping_sent = now;
+  c->ping_due = 1;
+  lws_callback_on_writable(c->wsi);
+}
+
+/* A ping frame, when one is due and nothing lws holds is in the way (a
+ * control frame may go between two messages, never inside one). It
+ * carries two bytes: lws 4.1.6 drops an empty pong without calling us
+ * (ops-ws.c, "PONG && !eb_in.len"), and the pong echoes the ping's
+ * payload. -1 when the socket failed. */
+static int write_ping(nb_conn_t *c) {
+  unsigned char buf[LWS_PRE + 2];
+  if (!c->ping_due || c->closing)
+    return 0;
+  if (lws_partial_buffered(c->wsi)) { /* after lws's rest, next time */
+    lws_callback_on_writable(c->wsi);
+    return 0;
+  }
+  c->ping_due = 0;
+  memcpy(buf + LWS_PRE, "nb", 2);
+  return lws_write(c->wsi, buf + LWS_PRE, 2, LWS_WRITE_PING) < 0 ? -1 : 0;
+}
+
 static int drain(nb_conn_t *c);
 static nb_ws_buf_t *dequeue(nb_conn_t *c);
 
@@ -755,12 +781,16 @@ static long conns_of(nb_app_t *app, int64_t person_id) {
  * 5 s). Started from outside any lws callback: returning -1 from the
  * writeable callback instead makes lws 4.1.6 on libuv cut the socket
  * without the frame (the peer sees 1006). */
-static void close_going_away(nb_conn_t *c) {
-  struct lws *wsi = c->wsi;
+/* Close `c` with a close frame carrying `code` and `reason`, at once:
+ * only from outside `c`'s own callback (lws reports CLOSED synchronously,
+ * which unlinks `c`). */
+void nb__ws_close_now(nb_conn_t *c, int code, const char *reason) {
+  if (c->closing || !c->wsi)
+    return;
   c->closing = 1;
-  lws_close_reason(wsi, LWS_CLOSE_STATUS_GOINGAWAY,
-                   (unsigned char *)"server stopping", 15);
-  lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_SYNC);
+  lws_close_reason(c->wsi, (enum lws_close_status)code,
+                   (unsigned char *)reason, strlen(reason));
+  lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_SYNC);
 }
 
 void nb__ws_reauth_person(nb_app_t *app, int64_t person_id) {
@@ -769,12 +799,8 @@ void nb__ws_reauth_person(nb_app_t *app, int64_t person_id) {
   nb_conn_t *next;
   for (nb_conn_t *c = app->ws->conns; c; c = next) {
     next = c->next; /* lws reports CLOSED synchronously */
-    if (c->person_id != person_id || c->closing || !c->wsi)
-      continue;
-    c->closing = 1;
-    lws_close_reason(c->wsi, (enum lws_close_status)NB_WS_CLOSE_REAUTH,
-                     (unsigned char *)"access changed: reconnect", 25);
-    lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_SYNC);
+    if (c->person_id == person_id)
+      nb__ws_close_now(c, NB_WS_CLOSE_REAUTH, "access changed: reconnect");
   }
 }
 
@@ -785,8 +811,7 @@ void nb__ws_close_all(nb_app_t *app) {
   nb_conn_t *next;
   for (nb_conn_t *c = app->ws->conns; c; c = next) {
     next = c->next;
-    if (!c->closing && c->wsi)
-      close_going_away(c);
+    nb__ws_close_now(c, LWS_CLOSE_STATUS_GOINGAWAY, "server stopping");
   }
 }
 
@@ -815,6 +840,7 @@ int nb__ws_callback(struct lws *wsi, enum lws_callback_reasons reason,
     c->app = app;
     c->wsi = wsi;
     c->sock_open = 1;
+    c->last_rx = uv_now(&app->loop);
     app->ws->nsockets++;
     {
       nb_auth_t a = {0};
@@ -829,7 +855,11 @@ int nb__ws_callback(struct lws *wsi, enum lws_callback_reasons reason,
     app->ws->nconns++;
     nb__metrics_conn("ws", 1);
     return 0;
+  case LWS_CALLBACK_RECEIVE_PONG:
+    c->last_rx = uv_now(&app->loop);
+    return 0;
   case LWS_CALLBACK_RECEIVE: {
+    c->last_rx = uv_now(&app->loop);
     if (c->closing)
       return 0;
     long max = app->cfg.limits.ws_max_message;
@@ -860,6 +890,8 @@ int nb__ws_callback(struct lws *wsi, enum lws_callback_reasons reason,
   case LWS_CALLBACK_SERVER_WRITEABLE: {
     if (!c->wsi)
       return 0;
+    if (write_ping(c) < 0)
+      return -1;
     int n = drain(c);
     count_sent(n);
     return n < 0 ? -1 : 0;

@@ -53,6 +53,9 @@ struct nb_conn {
   int is_operator;
   nb_ws_sub_t *subs;
   size_t nsubs;
+  uint64_t last_rx;        /* uv_now() of the last frame from the client */
+  uint64_t ping_sent;      /* uv_now() of the last ping (heartbeat.c) */
+  int ping_due;            /* a ping waits for WRITEABLE */
   struct nb_conn *prev, *next;
 };
 
@@ -107,6 +110,14 @@ void nb__ws_stop(nb_app_t *app);
 
 /* Close every connection with 1001 (going away), for a clean stop. */
 void nb__ws_close_all(nb_app_t *app);
+
+/* Close `c` now with a close frame of `code` and `reason`; only from
+ * outside `c`'s own callback (CLOSED comes synchronously and unlinks `c`:
+ * take c->next first when walking the list). */
+void nb__ws_close_now(nb_conn_t *c, int code, const char *reason);
+
+/* Send a ping to `c` (at its next WRITEABLE); `now` is uv_now(). */
+void nb__ws_ping(nb_conn_t *c, uint64_t now);
 
 /* Bytes lws allocates per connection for our state. */
 size_t nb__ws_conn_size(void);

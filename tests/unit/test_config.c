@@ -415,6 +415,29 @@ static void comments_and_layout(void **state) {
   nb__config_close(&c);
 }
 
+static void heartbeat_order(void **state) {
+  (void)state;
+  nb_config_t c;
+  char err[512];
+  assert_int_equal(load_text(&c, "[events]\nping_seconds = 5\ndrop_seconds = 6\n",
+                             err, sizeof(err)),
+                   0);
+  assert_int_equal(c.ws_ping_seconds, 5);
+  assert_int_equal(c.ws_drop_seconds, 6);
+  nb__config_close(&c);
+  /* Dropping before (or when) pinging leaves no time to answer. */
+  assert_int_equal(load_text(&c, "[events]\nping_seconds = 80\n", err,
+                             sizeof(err)),
+                   NB_EINVAL);
+  assert_non_null(strstr(err, "drop_seconds (70) must be more than "
+                              "ping_seconds (80)"));
+  nb__config_close(&c);
+  assert_int_equal(load_text(&c, "[events]\nping_seconds = 9\ndrop_seconds = 9\n",
+                             err, sizeof(err)),
+                   NB_EINVAL);
+  nb__config_close(&c);
+}
+
 static void syntax_errors(void **state) {
   (void)state;
   nb_config_t c;
@@ -530,6 +553,7 @@ int main(void) {
       cmocka_unit_test(set_from_flag),
       cmocka_unit_test(comments_and_layout),
       cmocka_unit_test(syntax_errors),
+      cmocka_unit_test(heartbeat_order),
       cmocka_unit_test(origin_values),
       cmocka_unit_test(failed_load_changes_nothing),
       cmocka_unit_test(missing_file),
