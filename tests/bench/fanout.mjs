@@ -5,7 +5,7 @@
 //
 //   tests/bench/bench.sh fanout [--n 1000,10000] [--rate 100] [--fixed-seconds 2]
 //        [--max-seconds 3] [--concurrency 16] [--servers nachbar,baseline]
-//        [--synchronous FULL|NORMAL] [--out FILE]
+//        [--synchronous FULL|NORMAL] [--subscriber-poll-us 200] [--out FILE]
 //
 // Per server and N it reports:
 //   mem: RSS before/after N idle subscribed connections, bytes per connection
@@ -17,7 +17,9 @@
 //          deliveries/s, latency, server CPU per delivery
 //   closed: connections the server cut (e.g. 1008, fell behind)
 // The subscribers are one C epoll process (subscriber.c): it shares the two
-// cores with the server and the Node publisher, see README.md.
+// cores with the server and the Node publisher, see README.md. It looks at
+// its sockets every --subscriber-poll-us µs (0: it sleeps until a send
+// wakes it, which makes it fall behind; README.md, "fanout").
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -30,7 +32,9 @@ import {
 const o = flags(process.argv.slice(2), {
   n: '1000,10000', rate: '100', 'fixed-seconds': '2', 'max-seconds': '3', concurrency: '16',
   servers: 'nachbar,baseline', out: path.join(OUT, 'fanout.json'), synchronous: 'NORMAL',
+  'subscriber-poll-us': '200',
 });
+const POLL_US = Number(o['subscriber-poll-us']);
 const NS = String(o.n).split(',').map(Number);
 const RATE = Number(o.rate);
 const FIXED_S = Number(o['fixed-seconds']);
@@ -195,7 +199,7 @@ async function runOne(kind, n) {
     await sleep(1000);
     const s0 = procStat(server.pid);
     const dumpFile = path.join(dir, 'receipts.bin');
-    sub = startSubscriber(['--port', String(server.port), '--n', String(n), '--auth', auth.file, '--out', dumpFile]);
+    sub = startSubscriber(['--port', String(server.port), '--n', String(n), '--auth', auth.file, '--out', dumpFile, '--poll-us', String(POLL_US)]);
     const ready = await Promise.race([sub.ready, sleep(180000).then(() => { throw new Error('subscribers not ready in 180 s'); })]);
     const connectCpu = procStat(server.pid).cpuMs - s0.cpuMs;
     await sleep(2000);
@@ -299,5 +303,5 @@ for (const n of NS) {
     });
   }
 }
-writeResult(o.out, { bench: 'fanout', date: new Date().toISOString(), synchronous: o.synchronous, rate: RATE, fixed_seconds: FIXED_S, max_seconds: MAX_S, concurrency: CONC, results });
+writeResult(o.out, { bench: 'fanout', date: new Date().toISOString(), synchronous: o.synchronous, subscriber_poll_us: POLL_US, rate: RATE, fixed_seconds: FIXED_S, max_seconds: MAX_S, concurrency: CONC, results });
 process.exit(0);

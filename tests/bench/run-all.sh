@@ -51,6 +51,10 @@ for r in $(seq "$RUNS"); do
   # loop (the default gives none on fewer than 4 CPUs).
   run env BENCH_SEND_THREADS=1 $B fanout --n 10000 --servers nachbar --rate 100 \
     --fixed-seconds 2 --max-seconds 3 --concurrency 16 --out "$out/fanout-t1-$r.json"
+  # The same server measured by a subscriber that sleeps in epoll_wait
+  # until a send wakes it (the fan-out runs above look every 200 µs).
+  run $B fanout --n 10000 --servers nachbar --rate 100 --subscriber-poll-us 0 \
+    --fixed-seconds 2 --max-seconds 3 --concurrency 16 --out "$out/fanout-sleep-$r.json"
 done
 
 # The kernel's floor under a fan-out round: one small send() to each of
