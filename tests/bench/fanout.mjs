@@ -134,6 +134,14 @@ function phaseStats(dump, pub, lo, hi, n, t0, cpuMs, subCpuMs) {
     if (fromSend > perEventMax[s]) perEventMax[s] = fromSend;
   }
   const sorted = Float64Array.from(lat).sort();
+  // The same from when the kernel queued the data to the subscriber's
+  // socket: independent of when the subscriber process read it.
+  const arr = [];
+  for (let i = 0; i < dump.n; i++) {
+    const s = dump.seq[i];
+    if (s >= lo && s <= hi && pub.respT[s]) arr.push(dump.arrived[i] - pub.respT[s]);
+  }
+  const arrSorted = Float64Array.from(arr).sort();
   // Per event, from its HTTP response: the first and the last subscriber
   // to have it (where a round starts, and how long it takes).
   const first = new Float64Array(hi + 1).fill(Infinity);
@@ -165,6 +173,7 @@ function phaseStats(dump, pub, lo, hi, n, t0, cpuMs, subCpuMs) {
     deliveries_per_s: Math.round(count / secs),
     seconds: r(secs),
     latency_ms: { p50: r(pct(sorted, 50)), p99: r(pct(sorted, 99)), max: r(sorted[sorted.length - 1] ?? null), negative: lat.filter((x) => x < 0).length },
+    arrival_from_response_ms: { p50: r(pct(arrSorted, 50)), p99: r(pct(arrSorted, 99)), max: r(arrSorted[arrSorted.length - 1] ?? null) },
     from_request_ms: { p50: r(pct(fs2, 50)), p99: r(pct(fs2, 99)), max: r(fs2[fs2.length - 1] ?? null) },
     http_ms: { p50: r(pct(httpMs, 50)), p99: r(pct(httpMs, 99)) },
     all_received_ms: { p50: r(pct(spreads, 50)), max: r(spreads[spreads.length - 1] ?? null) },

@@ -315,13 +315,19 @@ export function startSubscriber(args) {
   };
 }
 
-/** Read a subscriber dump: {t: Float64Array, seq: Uint32Array}. */
+/**
+ * Read a subscriber dump: {t: Float64Array (read by the subscriber),
+ * seq: Uint32Array, arrived: Float64Array (queued to the socket by the
+ * kernel)}; all times CLOCK_MONOTONIC ms.
+ */
 export function readDump(file) {
   const b = fs.readFileSync(file);
   const n = Number(b.readBigUInt64LE(0));
-  const t = new Float64Array(b.buffer.slice(b.byteOffset + 8, b.byteOffset + 8 + n * 8));
-  const seq = new Uint32Array(b.buffer.slice(b.byteOffset + 8 + n * 8, b.byteOffset + 8 + n * 12));
-  return { n, t, seq };
+  const at = (off, len) => b.buffer.slice(b.byteOffset + off, b.byteOffset + off + len);
+  const t = new Float64Array(at(8, n * 8));
+  const seq = new Uint32Array(at(8 + n * 8, n * 4));
+  const arrived = new Float64Array(at(8 + n * 12, n * 8));
+  return { n, t, seq, arrived };
 }
 
 /** Percentile (0..100) of a sorted numeric array. */

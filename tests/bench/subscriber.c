@@ -29,17 +29,21 @@
  *   in:  "dump"   -> writes the receipts to --out, out: "dumped N"
  *   in:  "quit"   -> exits
  * A receipt is an event frame whose text holds "message":"#<seq>; the dump
- * file is: uint64 n, n doubles (CLOCK_MONOTONIC ms), n uint32 seqs.
+ * file is: uint64 n, n doubles (CLOCK_MONOTONIC ms, when recv() returned
+ * it), n uint32 seqs, n doubles (CLOCK_MONOTONIC ms, when the kernel put
+ * the data into the socket: SO_TIMESTAMPNS of the read's last segment;
+ * the recv() time when the kernel gave none). The second time does not
+ * depend on when this process got round to reading.
  *
- * --poll-us U (default 0): instead of sleeping in epoll_wait() until the
- * server's send() wakes it, look every U microseconds (epoll_wait with
- * timeout 0, then nanosleep). A receipt is then seen at most U µs (plus
- * timer slack) later, but nobody is waiting on the epoll when data
- * arrives, so this process is not woken once per send() of the server
- * (10,000 times per round) and does not fall behind by its own wake-ups.
- * On a real network every phone wakes on its own CPU; on this shared
- * loopback machine a sleeping subscriber adds ~20 ms of its own lag to
- * the last receipts of a round (README.md, "fanout").
+ * --poll-us U (default 0): instead of sleeping in epoll_wait() until data
+ * wakes it, look every U microseconds (epoll_wait with timeout 0, then
+ * nanosleep). A receipt is then seen at most U µs (plus timer slack)
+ * later, but nobody waits on the epoll when data arrives. On loopback the
+ * receiver's side of a send() runs inside the sender's send(), wake-up of
+ * a sleeping reader included: a sleeping subscriber is woken by nearly
+ * every one of the server's 10,000 send()s per round, at the server's
+ * expense (README.md, "fanout"). Over a network the server's send() ends
+ * at the network card and every phone wakes on its own CPU.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -81,6 +85,7 @@ static long ok, failed, done_subscribing, closed, frames, replayed_total;
 static long long event_bytes, last_id = -1;
 static double last_recv;
 static double *rt; /* receipt times */
+static double *rarr; /* arrival times (kernel timestamps) */
 static uint32_t *rseq;
 static size_t nrec, caprec;
 
@@ -95,15 +100,17 @@ static void die(const char *what) {
   exit(1);
 }
 
-static void record(uint32_t seq, double t) {
+static void record(uint32_t seq, double t, double arrived) {
   if (nrec == caprec) {
     caprec = caprec ? caprec * 2 : 1 << 20;
     rt = realloc(rt, caprec * sizeof(*rt));
+    rarr = realloc(rarr, caprec * sizeof(*rarr));
     rseq = realloc(rseq, caprec * sizeof(*rseq));
-    if (!rt || !rseq)
+    if (!rt || !rarr || !rseq)
       die("realloc");
   }
   rt[nrec] = t;
+  rarr[nrec] = arrived;
   rseq[nrec++] = seq;
 }
 
@@ -177,8 +184,9 @@ static void kill_conn(conn_t *c) {
 }
 
 /* When the bytes being parsed were read: one clock read per recv(), not
- * per message (several events arrive in one read). */
-static double recv_t;
+ * per message (several events arrive in one read); and when the kernel
+ * queued them to the socket. */
+static double recv_t, arrive_t;
 
 static void on_text(conn_t *c, const char *p, size_t n) {
   static const char mark[] = "\"message\":\"#";
@@ -205,7 +213,7 @@ static void on_text(conn_t *c, const char *p, size_t n) {
   const char *m = memmem(p, n, mark, sizeof(mark) - 1);
   if (m) {
     double t = recv_t;
-    record((uint32_t)strtoul(m + sizeof(mark) - 1, NULL, 10), t);
+    record((uint32_t)strtoul(m + sizeof(mark) - 1, NULL, 10), t, arrive_t);
     event_bytes += (long long)n;
     last_recv = t;
   }
@@ -261,6 +269,7 @@ static void start_connect(conn_t *c) {
   inet_pton(AF_INET, host, &a.sin_addr);
   int one = 1;
   setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  setsockopt(c->fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
   c->t_connect = now_ms();
   c->state = S_CONNECTING;
   if (connect(c->fd, (struct sockaddr *)&a, sizeof(a)) < 0 &&
@@ -306,8 +315,26 @@ static void send_subscribe(conn_t *c) {
 static void on_readable(conn_t *c) {
   static char rb[1 << 18];
   for (;;) {
-    ssize_t r = recv(c->fd, rb, sizeof(rb), 0);
-    recv_t = now_ms();
+    struct iovec iov = {rb, sizeof(rb)};
+    union {
+      char buf[CMSG_SPACE(sizeof(struct timespec))];
+      struct cmsghdr align;
+    } ctl;
+    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1,
+                        .msg_control = ctl.buf,
+                        .msg_controllen = sizeof(ctl.buf)};
+    ssize_t r = recvmsg(c->fd, &mh, 0);
+    recv_t = arrive_t = now_ms();
+    for (struct cmsghdr *cm = r > 0 ? CMSG_FIRSTHDR(&mh) : NULL; cm;
+         cm = CMSG_NXTHDR(&mh, cm)) {
+      if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS) {
+        struct timespec ts, real;
+        memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
+        clock_gettime(CLOCK_REALTIME, &real); /* realtime -> monotonic */
+        arrive_t = recv_t - ((real.tv_sec - ts.tv_sec) * 1e3 +
+                             (real.tv_nsec - ts.tv_nsec) / 1e6);
+      }
+    }
     if (r == 0) {
       kill_conn(c);
       return;
@@ -429,6 +456,7 @@ static void dump(void) {
   fwrite(&n, sizeof(n), 1, f);
   fwrite(rt, sizeof(double), nrec, f);
   fwrite(rseq, sizeof(uint32_t), nrec, f);
+  fwrite(rarr, sizeof(double), nrec, f);
   fclose(f);
   printf("dumped %zu\n", nrec);
   fflush(stdout);
