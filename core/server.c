@@ -199,6 +199,13 @@ static int create_lws(nb_app_t *app) {
   info.timeout_secs = (unsigned)app->cfg.limits.request_timeout;
   info.timeout_secs_ah_idle = 10;
   info.keepalive_timeout = 15;
+  /* No idle policy of lws's: heartbeat.c pings silent WebSockets. Without
+   * any policy lws would use its default (ping after 300 s) and keep a
+   * timer per connection in its one sorted list, walked by every
+   * insertion (O(connections) per connect); secs_since_valid_hangup = 0
+   * turns those timers off. */
+  static const lws_retry_bo_t no_idle_policy = {.secs_since_valid_hangup = 0};
+  info.retry_and_idle_policy = &no_idle_policy;
   info.max_http_header_data = 8192;
   info.max_http_header_pool = 256;
   info.fd_limit_per_thread = (unsigned)app->cfg.limits.max_connections + 64;

@@ -26,6 +26,7 @@
 
 #include "auth.h"
 #include "events.h"
+#include "idcount.h"
 #include "jsonv.h"
 #include "log.h"
 #include "metrics.h"
@@ -68,6 +69,7 @@ struct nb_ws_registry {
   reg_op_t *ops;
   size_t nops;
   nb_conn_t *conns;
+  nb_idcount_t *per_person; /* open connections of each person */
   nb_conn_t *dirty_head, *dirty_tail; /* queues waiting for the flush */
   uv_idle_t flush_idle;     /* active while a flush is due */
   uv_check_t flush_check;
@@ -91,6 +93,8 @@ int nb__ws_init(nb_app_t *app) {
   uv_check_init(&app->loop, &app->ws->flush_check);
   app->ws->flush_check.data = app;
   app->ws->flush_on = 1;
+  if (!(app->ws->per_person = nb__idcount_new()))
+    return NB_ENOMEM;
   long helpers = app->cfg.ws_send_threads;
   if (helpers < 0) { /* half the CPUs, one of them the loop; at most 3 */
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -116,6 +120,7 @@ void nb__ws_close(nb_app_t *app) {
     return;
   nb__ws_remove_owner(app, NULL);
   nb__sendpool_free(r->pool);
+  nb__idcount_free(r->per_person);
   free(r->jobs);
   free(r->jconns);
   free(r->iov);
@@ -768,22 +773,13 @@ static void identify(nb_app_t *app, struct lws *wsi, nb_auth_t *a) {
   nb__auth_resolve(app, ha ? authz : NULL, hc ? cookie : NULL, a);
 }
 
-static long conns_of(nb_app_t *app, int64_t person_id) {
-  long n = 0;
-  for (nb_conn_t *c = app->ws->conns; c; c = c->next)
-    n += c->person_id == person_id;
-  return n;
-}
-
-/* Close with 1001 and a reason (what is still queued is dropped: the
- * client replays it with `since` after reconnecting). lws writes the close frame on the next
- * writeable and frees the socket when the peer acknowledges (or after
- * 5 s). Started from outside any lws callback: returning -1 from the
- * writeable callback instead makes lws 4.1.6 on libuv cut the socket
- * without the frame (the peer sees 1006). */
 /* Close `c` with a close frame carrying `code` and `reason`, at once:
  * only from outside `c`'s own callback (lws reports CLOSED synchronously,
- * which unlinks `c`). */
+ * which unlinks `c`). What is still queued is dropped: the client replays
+ * it with `since` after reconnecting. lws writes the close frame on the
+ * next writeable and frees the socket when the peer acknowledges (or
+ * after 5 s). Returning -1 from the writeable callback instead makes lws
+ * 4.1.6 on libuv cut the socket without the frame (the peer sees 1006). */
 void nb__ws_close_now(nb_conn_t *c, int code, const char *reason) {
   if (c->closing || !c->wsi)
     return;
@@ -829,7 +825,8 @@ int nb__ws_callback(struct lws *wsi, enum lws_callback_reasons reason,
     }
     nb_auth_t a = {0};
     identify(app, wsi, &a);
-    if (a.person_id && conns_of(app, a.person_id) >= app->cfg.ws_per_person) {
+    if (a.person_id && nb__idcount_get(app->ws->per_person, a.person_id) >=
+                           app->cfg.ws_per_person) {
       nb__log(NB_LOG_WARN, "ws_refused", "reason=connections_per_person");
       return 1;
     }
@@ -847,6 +844,8 @@ int nb__ws_callback(struct lws *wsi, enum lws_callback_reasons reason,
       identify(app, wsi, &a);
       c->person_id = a.person_id;
       c->is_operator = a.is_operator;
+      c->counted = a.person_id &&
+                   nb__idcount_add(app->ws->per_person, a.person_id, 1) > 0;
     }
     c->next = app->ws->conns;
     if (c->next)
@@ -913,6 +912,8 @@ int nb__ws_callback(struct lws *wsi, enum lws_callback_reasons reason,
     if (c->next)
       c->next->prev = c->prev;
     app->ws->nconns--;
+    if (c->counted)
+      nb__idcount_add(app->ws->per_person, c->person_id, -1);
     dirty_del(app->ws, c);
     nb__metrics_conn("ws", -1);
     while (c->qlen) {

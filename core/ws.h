@@ -51,6 +51,7 @@ struct nb_conn {
   struct nb_conn *dprev, *dnext;
   int64_t person_id; /* 0: anonymous (public operations only) */
   int is_operator;
+  int counted;       /* in the registry's per-person count */
   nb_ws_sub_t *subs;
   size_t nsubs;
   uint64_t last_rx;        /* uv_now() of the last frame from the client */

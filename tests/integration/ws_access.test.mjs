@@ -213,3 +213,40 @@ test('GET /events: recent events the person may see, newest first, with the last
   const anon = await fetch(`${s.url}/api/v1/n/${HOOD}/events?topics=hello`);
   assert.equal(anon.status, 401);
 });
+
+test('[events] connections_per_person: the next connection of that person is refused until one closes; others are not counted', async () => {
+  const t = await startServer({ args: ['--demo'], config: { events: { connections_per_person: 3 } } });
+  servers.push(t);
+  const signIn = async (email) => {
+    const r = await fetch(`${t.url}/api/v1/session`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password: 'nachbar-demo' }),
+    });
+    assert.equal(r.status, 200);
+    return { cookie: r.headers.get('set-cookie').split(';')[0] };
+  };
+  const open = (who) => new Promise((res) => {
+    const ws = new WebSocket(t.url.replace('http', 'ws') + '/ws', 'nachbar.v1', { headers: who ? { cookie: who.cookie } : {} });
+    ws.on('open', () => res({ ws }));
+    ws.on('unexpected-response', (req, r) => res({ refused: r.statusCode }));
+    ws.on('error', (e) => res({ refused: e.message }));
+  });
+  const claudia = await signIn('claudia@druck-brandes.demo.example');
+  const jana = await signIn('jana@glaserei-hoffmann.demo.example');
+  // A second session of the same person counts too: the limit is per person.
+  const claudia2 = await signIn('claudia@druck-brandes.demo.example');
+  const mine = [await open(claudia), await open(claudia2), await open(claudia)];
+  for (const m of mine) assert.ok(m.ws, `within the limit: ${m.refused}`);
+  const fourth = await open(claudia2);
+  assert.ok(fourth.refused, 'the fourth connection of one person is refused');
+  assert.ok((await open(jana)).ws, 'another person is not counted with her');
+  assert.ok((await open(null)).ws, 'anonymous connections are not counted per person');
+  await t.waitForLog(/msg=ws_refused reason=connections_per_person/, 2000);
+  // One closes: the server notices and lets the next one in.
+  mine[0].ws.close();
+  await new Promise((r) => mine[0].ws.on('close', r));
+  let again;
+  for (let i = 0; i < 50 && !(again = await open(claudia))?.ws; i++) await wait(50);
+  assert.ok(again.ws, `a place came free: ${again.refused}`);
+  assert.ok((await open(claudia)).refused, 'and the limit holds again');
+});
