@@ -134,10 +134,11 @@ static const option_t options[] = {
      "alone"},
     {"events", "ping_seconds", T_LONG, "30", NULL, 1, 3600,
      AT(ws_ping_seconds), NULL,
-     "seconds without a frame from a WebSocket client before it is pinged"},
+     "seconds without a message or pong from a WebSocket client before it "
+     "is pinged"},
     {"events", "drop_seconds", T_LONG, "70", NULL, 2, 7200,
      AT(ws_drop_seconds), NULL,
-     "seconds without a frame (or pong) before the connection is closed; "
+     "seconds without a message or pong before the connection is closed; "
      "more than ping_seconds"},
     {"limits", "max_body", T_LONG, "1048576", NULL, 1024, 67108864,
      AT(limits.max_body), NULL, "bytes of one HTTP request body"},

@@ -167,15 +167,12 @@ int nb__events_publish(nb_app_t *app, int64_t hood_id, int64_t actor_id,
         json_string_value(json_object_get(json_array_get(rows, 0), "msg"));
     size_t len = msg ? strlen(msg) : 0;
     p = msg ? calloc(1, sizeof(*p)) : NULL;
-    nb_ws_buf_t *b = p ? malloc(sizeof(*b) + LWS_PRE + len) : NULL;
+    nb_ws_buf_t *b = p ? nb__ws_buf_new(msg, len, 0) : NULL;
     if (!b) {
       free(p);
       p = NULL;
       rc = NB_ENOMEM;
     } else {
-      b->refs = 1;
-      b->len = len;
-      memcpy(b->data + LWS_PRE, msg, len);
       *p = (pending_t){.id = id, .hood_id = hood_id, .vis_firm = vis_firm,
                        .vis = vis, .buf = b};
       snprintf(p->topic, sizeof(p->topic), "%s", topic);
@@ -282,12 +279,8 @@ static int replay(nb_conn_t *c, int64_t hood_id, const json_t *topics,
           !visible(&c->subs[k], hood_id, vis, firm))
         continue;
       const char *msg = json_string_value(json_object_get(r, "msg"));
-      size_t len = strlen(msg);
-      nb_ws_buf_t *b = malloc(sizeof(*b) + LWS_PRE + len);
+      nb_ws_buf_t *b = nb__ws_buf_new(msg, strlen(msg), 0);
       if (b) {
-        b->refs = 1;
-        b->len = len;
-        memcpy(b->data + LWS_PRE, msg, len);
         nb__ws_queue(c, b, 1);
         nb__ws_buf_unref(b);
         (*replayed)++;

@@ -57,8 +57,9 @@ int nb__heartbeat_start(nb_app_t *app) {
     return NB_ENOMEM;
   uv_timer_init(&app->loop, &h->timer);
   h->timer.data = app;
-  /* A fifth of the ping period (0.2 to 5 s): a ping goes out at most 20 %
-   * late, a drop at most a fifth of a ping period late. */
+  /* A fifth of the ping period, at most 5 s: a ping goes out at most 20 %
+   * (or 5 s) late, a drop as much. The pings themselves are queued like
+   * messages and written by the flush (no POLLOUT per connection). */
   uint64_t every = (uint64_t)app->cfg.ws_ping_seconds * 200;
   if (every > 5000)
     every = 5000;

@@ -3,8 +3,9 @@
  * for [events] ping_seconds gets a ping; one still silent after
  * [events] drop_seconds is closed (1001 "no answer to ping"), so a phone
  * that lost its network does not hold a connection and its queue forever.
- * Any frame from the client counts as an answer, a pong as well as a
- * message.
+ * A message from the client counts as an answer as well as the pong to
+ * the ping (lws 4.1.6 tells us of neither a client's own pings nor empty
+ * pongs).
  */
 #ifndef NB_CORE_HEARTBEAT_H
 #define NB_CORE_HEARTBEAT_H

@@ -70,6 +70,7 @@ struct nb_ws_registry {
   size_t nops;
   nb_conn_t *conns;
   nb_idcount_t *per_person; /* open connections of each person */
+  nb_ws_buf_t *ping;        /* the ping frame, shared (heartbeat.c) */
   nb_conn_t *dirty_head, *dirty_tail; /* queues waiting for the flush */
   uv_idle_t flush_idle;     /* active while a flush is due */
   uv_check_t flush_check;
@@ -121,6 +122,7 @@ void nb__ws_close(nb_app_t *app) {
   nb__ws_remove_owner(app, NULL);
   nb__sendpool_free(r->pool);
   nb__idcount_free(r->per_person);
+  nb__ws_buf_unref(r->ping);
   free(r->jobs);
   free(r->jconns);
   free(r->iov);
@@ -299,17 +301,22 @@ void nb__ws_buf_unref(nb_ws_buf_t *b) {
     free(b);
 }
 
+nb_ws_buf_t *nb__ws_buf_new(const void *payload, size_t len, int ping) {
+  nb_ws_buf_t *b = malloc(sizeof(*b) + LWS_PRE + len);
+  if (b) {
+    b->refs = 1;
+    b->ping = ping;
+    b->len = len;
+    memcpy(b->data + LWS_PRE, payload, len);
+  }
+  return b;
+}
+
 nb_ws_buf_t *nb__ws_buf_json(const json_t *msg) {
   char *text = json_dumps(msg, JSON_COMPACT);
   if (!text)
     return NULL;
-  size_t len = strlen(text);
-  nb_ws_buf_t *b = malloc(sizeof(*b) + LWS_PRE + len);
-  if (b) {
-    b->refs = 1;
-    b->len = len;
-    memcpy(b->data + LWS_PRE, text, len);
-  }
+  nb_ws_buf_t *b = nb__ws_buf_new(text, strlen(text), 0);
   free(text);
   return b;
 }
@@ -330,30 +337,17 @@ static void conn_kill(nb_conn_t *c, int code, const char *reason) {
   cut(c);
 }
 
+/* The ping carries two bytes: lws 4.1.6 drops an empty pong without
+ * calling us (ops-ws.c, "PONG && !eb_in.len"), and a pong echoes the
+ * ping's payload. One buffer serves every connection. */
 void nb__ws_ping(nb_conn_t *c, uint64_t now) {
+  nb_ws_registry_t *r = c->app->ws;
   if (c->closing || !c->wsi)
     return;
+  if (!r->ping && !(r->ping = nb__ws_buf_new("nb", 2, 1)))
+    return;
   c->ping_sent = now;
-  c->ping_due = 1;
-  lws_callback_on_writable(c->wsi);
-}
-
-/* A ping frame, when one is due and nothing lws holds is in the way (a
- * control frame may go between two messages, never inside one). It
- * carries two bytes: lws 4.1.6 drops an empty pong without calling us
- * (ops-ws.c, "PONG && !eb_in.len"), and the pong echoes the ping's
- * payload. -1 when the socket failed. */
-static int write_ping(nb_conn_t *c) {
-  unsigned char buf[LWS_PRE + 2];
-  if (!c->ping_due || c->closing)
-    return 0;
-  if (lws_partial_buffered(c->wsi)) { /* after lws's rest, next time */
-    lws_callback_on_writable(c->wsi);
-    return 0;
-  }
-  c->ping_due = 0;
-  memcpy(buf + LWS_PRE, "nb", 2);
-  return lws_write(c->wsi, buf + LWS_PRE, 2, LWS_WRITE_PING) < 0 ? -1 : 0;
+  nb__ws_queue(c, r->ping, 0);
 }
 
 static int drain(nb_conn_t *c);
@@ -377,7 +371,8 @@ static void dirty_del(nb_ws_registry_t *r, nb_conn_t *c) {
 static void count_sent(long n) {
   if (n > 0)
     nb__metrics_count("nachbar_ws_messages_sent_total",
-                      "WebSocket messages written", (double)n);
+                      "WebSocket messages written (heartbeat pings included)",
+                      (double)n);
 }
 
 /* The frame of message `b` (header in its headroom, then the payload;
@@ -385,7 +380,7 @@ static void count_sent(long n) {
 static unsigned char *frame_of(nb_ws_buf_t *b, size_t *len) {
   unsigned char hdr[10];
   size_t h = 0;
-  hdr[h++] = 0x81; /* FIN, text */
+  hdr[h++] = b->ping ? 0x89 : 0x81; /* FIN, ping or text */
   if (b->len < 126) {
     hdr[h++] = (unsigned char)b->len;
   } else if (b->len < 65536) {
@@ -631,7 +626,8 @@ static int drain(nb_conn_t *c) {
   if (c->qlen == 1 ||
       (c->qlen && c->q[c->qhead]->len + 10 > sizeof(batch) - LWS_PRE)) {
     nb_ws_buf_t *b = dequeue(c); /* one message, or one too big to batch */
-    int n = lws_write(c->wsi, b->data + LWS_PRE, b->len, LWS_WRITE_TEXT);
+    int n = lws_write(c->wsi, b->data + LWS_PRE, b->len,
+                      b->ping ? LWS_WRITE_PING : LWS_WRITE_TEXT);
     nb__ws_buf_unref(b);
     if (n < 0)
       return -1;
@@ -774,8 +770,8 @@ static void identify(nb_app_t *app, struct lws *wsi, nb_auth_t *a) {
 }
 
 /* Close `c` with a close frame carrying `code` and `reason`, at once:
- * only from outside `c`'s own callback (lws reports CLOSED synchronously,
- * which unlinks `c`). What is still queued is dropped: the client replays
+ * only from outside `c`'s own callback (lws may report CLOSED at once,
+ * which unlinks `c`: take c->next first when walking the list). What is still queued is dropped: the client replays
  * it with `since` after reconnecting. lws writes the close frame on the
  * next writeable and frees the socket when the peer acknowledges (or
  * after 5 s). Returning -1 from the writeable callback instead makes lws
@@ -794,7 +790,7 @@ void nb__ws_reauth_person(nb_app_t *app, int64_t person_id) {
     return;
   nb_conn_t *next;
   for (nb_conn_t *c = app->ws->conns; c; c = next) {
-    next = c->next; /* lws reports CLOSED synchronously */
+    next = c->next; /* lws may report CLOSED at once */
     if (c->person_id == person_id)
       nb__ws_close_now(c, NB_WS_CLOSE_REAUTH, "access changed: reconnect");
   }
@@ -803,7 +799,7 @@ void nb__ws_reauth_person(nb_app_t *app, int64_t person_id) {
 void nb__ws_close_all(nb_app_t *app) {
   if (!app->ws)
     return;
-  /* lws reports CLOSED synchronously, which unlinks the connection. */
+  /* lws may report CLOSED at once, which unlinks the connection. */
   nb_conn_t *next;
   for (nb_conn_t *c = app->ws->conns; c; c = next) {
     next = c->next;
@@ -889,8 +885,6 @@ int nb__ws_callback(struct lws *wsi, enum lws_callback_reasons reason,
   case LWS_CALLBACK_SERVER_WRITEABLE: {
     if (!c->wsi)
       return 0;
-    if (write_ping(c) < 0)
-      return -1;
     int n = drain(c);
     count_sent(n);
     return n < 0 ? -1 : 0;

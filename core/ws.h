@@ -22,6 +22,7 @@
 /* One serialised message, shared by every connection it is queued to. */
 typedef struct nb_ws_buf {
   int refs;
+  int ping;   /* a ping control frame (heartbeat.c), not a text message */
   size_t len;
   unsigned char data[]; /* LWS_PRE headroom, then len bytes */
 } nb_ws_buf_t;
@@ -56,7 +57,6 @@ struct nb_conn {
   size_t nsubs;
   uint64_t last_rx;        /* uv_now() of the last frame from the client */
   uint64_t ping_sent;      /* uv_now() of the last ping (heartbeat.c) */
-  int ping_due;            /* a ping waits for WRITEABLE */
   struct nb_conn *prev, *next;
 };
 
@@ -79,6 +79,10 @@ void nb__ws_remove_owner(nb_app_t *app, void *owner);
 /* Queue `msg` (borrowed) to one connection. NB_ELIMIT when its queue is
  * full (the connection is then closed with 1008 "too slow"). */
 int nb__ws_send(nb_conn_t *conn, const json_t *msg);
+
+/* A text message of `len` bytes (copied) as a shared buffer with one
+ * reference, or NULL; `ping`: a ping control frame instead. */
+nb_ws_buf_t *nb__ws_buf_new(const void *payload, size_t len, int ping);
 
 /* A JSON message as a shared buffer with one reference (new), or NULL. */
 nb_ws_buf_t *nb__ws_buf_json(const json_t *msg);
@@ -113,11 +117,12 @@ void nb__ws_stop(nb_app_t *app);
 void nb__ws_close_all(nb_app_t *app);
 
 /* Close `c` now with a close frame of `code` and `reason`; only from
- * outside `c`'s own callback (CLOSED comes synchronously and unlinks `c`:
+ * outside `c`'s own callback (CLOSED may come at once and unlink `c`:
  * take c->next first when walking the list). */
 void nb__ws_close_now(nb_conn_t *c, int code, const char *reason);
 
-/* Send a ping to `c` (at its next WRITEABLE); `now` is uv_now(). */
+/* Queue a ping to `c` (written by the next flush between two messages,
+ * like one); `now` is uv_now(). */
 void nb__ws_ping(nb_conn_t *c, uint64_t now);
 
 /* Bytes lws allocates per connection for our state. */

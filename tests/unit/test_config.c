@@ -76,6 +76,8 @@ static void defaults(void **state) {
   assert_string_equal(c.public_origin, "");
   assert_int_equal(c.log_level, NB_LOG_INFO);
   assert_string_equal(c.synchronous, "NORMAL");
+  assert_int_equal(c.ws_ping_seconds, 30);
+  assert_int_equal(c.ws_drop_seconds, 70);
   assert_int_equal(c.busy_timeout_ms, 5000);
   assert_json(c.plugins, "[\"problems\"]");
   assert_json(c.plugin_sections, "{}");
