@@ -167,7 +167,7 @@ int nb__events_publish(nb_app_t *app, int64_t hood_id, int64_t actor_id,
         json_string_value(json_object_get(json_array_get(rows, 0), "msg"));
     size_t len = msg ? strlen(msg) : 0;
     p = msg ? calloc(1, sizeof(*p)) : NULL;
-    nb_ws_buf_t *b = p ? nb__ws_buf_new(msg, len, 0) : NULL;
+    nb_ws_buf_t *b = p ? nb__ws_buf_copy(msg, len, 0) : NULL;
     if (!b) {
       free(p);
       p = NULL;
@@ -279,7 +279,7 @@ static int replay(nb_conn_t *c, int64_t hood_id, const json_t *topics,
           !visible(&c->subs[k], hood_id, vis, firm))
         continue;
       const char *msg = json_string_value(json_object_get(r, "msg"));
-      nb_ws_buf_t *b = nb__ws_buf_new(msg, strlen(msg), 0);
+      nb_ws_buf_t *b = nb__ws_buf_copy(msg, strlen(msg), 0);
       if (b) {
         nb__ws_queue(c, b, 1);
         nb__ws_buf_unref(b);

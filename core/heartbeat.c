@@ -37,8 +37,7 @@ static void tick(uv_timer_t *t) {
       nb__ws_close_now(c, 1001, "no answer to ping");
       dropped++;
     } else if (silent >= ping_ms && c->ping_sent <= c->last_rx) {
-      nb__ws_ping(c, now);
-      pinged++;
+      pinged += nb__ws_ping(c, now);
     }
   }
   if (pinged)

@@ -16,13 +16,15 @@ typedef struct slot {
 struct nb_idcount {
   slot_t *s;
   size_t cap, used; /* used: slots with an id, counted or not */
+  int bits;         /* cap == 1 << bits */
 };
 
-nb_idcount_t *nb__idcount_new(void) {
+nb_idcount_t *nb__idcount_create(void) {
   nb_idcount_t *m = calloc(1, sizeof(*m));
   if (!m)
     return NULL;
   m->cap = 64;
+  m->bits = 6;
   m->s = calloc(m->cap, sizeof(*m->s));
   if (!m->s) {
     free(m);
@@ -31,20 +33,20 @@ nb_idcount_t *nb__idcount_new(void) {
   return m;
 }
 
-void nb__idcount_free(nb_idcount_t *m) {
+void nb__idcount_destroy(nb_idcount_t *m) {
   if (!m)
     return;
   free(m->s);
   free(m);
 }
 
-static size_t home(int64_t id, size_t cap) {
-  uint64_t h = (uint64_t)id * 0x9E3779B97F4A7C15ull; /* Fibonacci hashing */
-  return (size_t)(h >> 32) & (cap - 1);
+/* Fibonacci hashing: the top bits of id * 2^64/phi. */
+static size_t home(int64_t id, int bits) {
+  return (size_t)(((uint64_t)id * 0x9E3779B97F4A7C15ull) >> (64 - bits));
 }
 
 static slot_t *find(const nb_idcount_t *m, int64_t id) {
-  for (size_t i = home(id, m->cap);; i = (i + 1) & (m->cap - 1))
+  for (size_t i = home(id, m->bits);; i = (i + 1) & (m->cap - 1))
     if (m->s[i].id == id || m->s[i].id == 0)
       return &m->s[i];
 }
@@ -55,12 +57,15 @@ static int grow(nb_idcount_t *m) {
   for (size_t i = 0; i < m->cap; i++)
     live += m->s[i].n > 0;
   size_t cap = 64;
-  while (cap < (live + 1) * 4)
+  int bits = 6;
+  while (cap < (live + 1) * 4) {
     cap *= 2;
+    bits++;
+  }
   slot_t *s = calloc(cap, sizeof(*s));
   if (!s)
     return -1;
-  nb_idcount_t t = {s, cap, 0};
+  nb_idcount_t t = {s, cap, 0, bits};
   for (size_t i = 0; i < m->cap; i++)
     if (m->s[i].n > 0) {
       *find(&t, m->s[i].id) = m->s[i];
@@ -72,6 +77,8 @@ static int grow(nb_idcount_t *m) {
 }
 
 long nb__idcount_add(nb_idcount_t *m, int64_t id, long delta) {
+  if (id <= 0) /* 0 marks an empty slot; ids are positive */
+    return 0;
   slot_t *e = find(m, id);
   if (e->id == 0) {
     if (delta <= 0)
@@ -91,5 +98,5 @@ long nb__idcount_add(nb_idcount_t *m, int64_t id, long delta) {
 }
 
 long nb__idcount_get(const nb_idcount_t *m, int64_t id) {
-  return find(m, id)->n;
+  return id > 0 ? find(m, id)->n : 0;
 }

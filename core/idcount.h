@@ -11,11 +11,12 @@
 
 typedef struct nb_idcount nb_idcount_t;
 
-nb_idcount_t *nb__idcount_new(void);
-void nb__idcount_free(nb_idcount_t *m);
+nb_idcount_t *nb__idcount_create(void);
+void nb__idcount_destroy(nb_idcount_t *m);
 
-/* Add `delta` to the count of `id` (> 0); the new count, or -1 when out
- * of memory (nothing changed then). A count never goes below 0. */
+/* Add `delta` to the count of `id`; the new count, or -1 when out of
+ * memory (nothing changed then). A count never goes below 0; an id <= 0
+ * is never counted (0 is returned). */
 long nb__idcount_add(nb_idcount_t *m, int64_t id, long delta);
 
 /* The count of `id` (0 for an id never added). */

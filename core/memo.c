@@ -25,7 +25,7 @@ struct nb_memo {
   slot_t slots[];
 };
 
-nb_memo_t *nb__memo_new(size_t slots) {
+nb_memo_t *nb__memo_create(size_t slots) {
   if (slots == 0)
     slots = 1;
   nb_memo_t *m = calloc(1, sizeof(*m) + slots * sizeof(slot_t));
@@ -34,7 +34,7 @@ nb_memo_t *nb__memo_new(size_t slots) {
   return m;
 }
 
-void nb__memo_free(nb_memo_t *m) {
+void nb__memo_destroy(nb_memo_t *m) {
   if (!m)
     return;
   for (size_t i = 0; i < m->n; i++)

@@ -20,10 +20,10 @@
 typedef struct nb_memo nb_memo_t;
 
 /* A memo with `slots` slots, or NULL when out of memory. */
-nb_memo_t *nb__memo_new(size_t slots);
+nb_memo_t *nb__memo_create(size_t slots);
 
 /* Free it and every value. NULL is a no-op. */
-void nb__memo_free(nb_memo_t *m);
+void nb__memo_destroy(nb_memo_t *m);
 
 /* The value stored under `key` at `version` whose deadline (seconds, the
  * clock the caller passes) is after `now`, or NULL. The pointer is valid

@@ -75,7 +75,7 @@ static void *helper(void *arg) {
   return NULL;
 }
 
-nb_sendpool_t *nb__sendpool_new(int helpers) {
+nb_sendpool_t *nb__sendpool_create(int helpers) {
   if (helpers < 0 || helpers > MAX_HELPERS)
     return NULL;
   nb_sendpool_t *p = calloc(1, sizeof(*p));
@@ -86,13 +86,13 @@ nb_sendpool_t *nb__sendpool_new(int helpers) {
   pthread_cond_init(&p->done, NULL);
   for (; p->helpers < helpers; p->helpers++)
     if (pthread_create(&p->threads[p->helpers], NULL, helper, p) != 0) {
-      nb__sendpool_free(p);
+      nb__sendpool_destroy(p);
       return NULL;
     }
   return p;
 }
 
-void nb__sendpool_free(nb_sendpool_t *p) {
+void nb__sendpool_destroy(nb_sendpool_t *p) {
   if (!p)
     return;
   pthread_mutex_lock(&p->lock);

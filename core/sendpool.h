@@ -31,10 +31,10 @@ typedef struct nb_sendpool nb_sendpool_t;
 
 /* A pool with `helpers` threads (0 to 16). NULL when threads or memory
  * are not to be had. */
-nb_sendpool_t *nb__sendpool_new(int helpers);
+nb_sendpool_t *nb__sendpool_create(int helpers);
 
 /* Stop and join the helpers, free the pool. NULL is a no-op. */
-void nb__sendpool_free(nb_sendpool_t *p);
+void nb__sendpool_destroy(nb_sendpool_t *p);
 
 /* Write each job once, non-blocking; helpers join in when there are at
  * least `min_parallel` jobs. Returns when all are done. */

@@ -165,8 +165,8 @@ int nb__server_open_db(nb_app_t *app) {
     nb__log(NB_LOG_ERROR, "db_open_failed", "path=%s", path);
     return NB_EDB;
   }
-  if (!(app->auth_memo = nb__memo_new(1024)) ||
-      !(app->page_memo = nb__memo_new(128)))
+  if (!(app->auth_memo = nb__memo_create(1024)) ||
+      !(app->page_memo = nb__memo_create(128)))
     return NB_ENOMEM;
   if (nb__migrate_prepare(app->db) ||
       nb__migrate(app->db, "core", nb__core_migrations, err, sizeof(err))) {
@@ -299,8 +299,8 @@ out:
     nb__db_close(app->db);
     app->db = NULL;
   }
-  nb__memo_free(app->auth_memo);
-  nb__memo_free(app->page_memo);
+  nb__memo_destroy(app->auth_memo);
+  nb__memo_destroy(app->page_memo);
   app->auth_memo = app->page_memo = NULL;
   nb__http_close();
   nb__metrics_close();

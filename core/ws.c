@@ -94,14 +94,14 @@ int nb__ws_init(nb_app_t *app) {
   uv_check_init(&app->loop, &app->ws->flush_check);
   app->ws->flush_check.data = app;
   app->ws->flush_on = 1;
-  if (!(app->ws->per_person = nb__idcount_new()))
+  if (!(app->ws->per_person = nb__idcount_create()))
     return NB_ENOMEM;
   long helpers = app->cfg.ws_send_threads;
   if (helpers < 0) { /* half the CPUs, one of them the loop; at most 3 */
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     helpers = cpus >= 8 ? 3 : cpus >= 4 ? cpus / 2 - 1 : 0;
   }
-  if (!(app->ws->pool = nb__sendpool_new((int)helpers)))
+  if (!(app->ws->pool = nb__sendpool_create((int)helpers)))
     nb__log(NB_LOG_WARN, "send_threads_unavailable", "wanted=%ld", helpers);
   return 0;
 }
@@ -120,8 +120,8 @@ void nb__ws_close(nb_app_t *app) {
   if (!r)
     return;
   nb__ws_remove_owner(app, NULL);
-  nb__sendpool_free(r->pool);
-  nb__idcount_free(r->per_person);
+  nb__sendpool_destroy(r->pool);
+  nb__idcount_destroy(r->per_person);
   nb__ws_buf_unref(r->ping);
   free(r->jobs);
   free(r->jconns);
@@ -301,7 +301,7 @@ void nb__ws_buf_unref(nb_ws_buf_t *b) {
     free(b);
 }
 
-nb_ws_buf_t *nb__ws_buf_new(const void *payload, size_t len, int ping) {
+nb_ws_buf_t *nb__ws_buf_copy(const void *payload, size_t len, int ping) {
   nb_ws_buf_t *b = malloc(sizeof(*b) + LWS_PRE + len);
   if (b) {
     b->refs = 1;
@@ -316,15 +316,28 @@ nb_ws_buf_t *nb__ws_buf_json(const json_t *msg) {
   char *text = json_dumps(msg, JSON_COMPACT);
   if (!text)
     return NULL;
-  nb_ws_buf_t *b = nb__ws_buf_new(text, strlen(text), 0);
+  nb_ws_buf_t *b = nb__ws_buf_copy(text, strlen(text), 0);
   free(text);
   return b;
+}
+
+static void dirty_del(nb_ws_registry_t *r, nb_conn_t *c);
+static nb_ws_buf_t *dequeue(nb_conn_t *c);
+
+/* Drop what is queued to `c` and take it off the flush's list: once its
+ * close frame is on the way nothing may follow it (RFC 6455 5.5.1); the
+ * client replays what it missed with `since`. */
+static void drop_queue(nb_conn_t *c) {
+  dirty_del(c->app->ws, c);
+  while (c->qlen)
+    nb__ws_buf_unref(dequeue(c));
 }
 
 /* Nothing more is written to `c`; lws closes it soon (from outside this
  * connection's own callback). */
 static void cut(nb_conn_t *c) {
   c->closing = 1;
+  drop_queue(c);
   lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
 }
 
@@ -340,18 +353,17 @@ static void conn_kill(nb_conn_t *c, int code, const char *reason) {
 /* The ping carries two bytes: lws 4.1.6 drops an empty pong without
  * calling us (ops-ws.c, "PONG && !eb_in.len"), and a pong echoes the
  * ping's payload. One buffer serves every connection. */
-void nb__ws_ping(nb_conn_t *c, uint64_t now) {
+int nb__ws_ping(nb_conn_t *c, uint64_t now) {
   nb_ws_registry_t *r = c->app->ws;
   if (c->closing || !c->wsi)
-    return;
-  if (!r->ping && !(r->ping = nb__ws_buf_new("nb", 2, 1)))
-    return;
+    return 0;
+  if (!r->ping && !(r->ping = nb__ws_buf_copy("nb", 2, 1)))
+    return 0;
   c->ping_sent = now;
-  nb__ws_queue(c, r->ping, 0);
+  return nb__ws_queue(c, r->ping, 0) == 0;
 }
 
 static int drain(nb_conn_t *c);
-static nb_ws_buf_t *dequeue(nb_conn_t *c);
 
 static void dirty_del(nb_ws_registry_t *r, nb_conn_t *c) {
   if (!c->dirty)
@@ -780,6 +792,7 @@ void nb__ws_close_now(nb_conn_t *c, int code, const char *reason) {
   if (c->closing || !c->wsi)
     return;
   c->closing = 1;
+  drop_queue(c);
   lws_close_reason(c->wsi, (enum lws_close_status)code,
                    (unsigned char *)reason, strlen(reason));
   lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_SYNC);
@@ -883,7 +896,7 @@ int nb__ws_callback(struct lws *wsi, enum lws_callback_reasons reason,
     return 0;
   }
   case LWS_CALLBACK_SERVER_WRITEABLE: {
-    if (!c->wsi)
+    if (!c->wsi || c->closing) /* after our close frame: nothing more */
       return 0;
     int n = drain(c);
     count_sent(n);
@@ -893,8 +906,10 @@ int nb__ws_callback(struct lws *wsi, enum lws_callback_reasons reason,
   case LWS_CALLBACK_WS_SERVER_DROP_PROTOCOL:
     /* lws is about to answer or send a close frame: nothing may follow
      * it, and the flush writes without asking lws first. */
-    if (c && c->wsi)
+    if (c && c->wsi) {
       c->closing = 1;
+      drop_queue(c);
+    }
     return 0;
   case LWS_CALLBACK_CLOSED:
     if (!c->wsi)
@@ -908,13 +923,8 @@ int nb__ws_callback(struct lws *wsi, enum lws_callback_reasons reason,
     app->ws->nconns--;
     if (c->counted)
       nb__idcount_add(app->ws->per_person, c->person_id, -1);
-    dirty_del(app->ws, c);
+    drop_queue(c);
     nb__metrics_conn("ws", -1);
-    while (c->qlen) {
-      nb__ws_buf_unref(c->q[c->qhead]);
-      c->qhead = (c->qhead + 1) % c->qcap;
-      c->qlen--;
-    }
     free(c->q);
     c->q = NULL;
     nb__ws_subs_changed(app, -(long)c->nsubs);

@@ -82,7 +82,7 @@ int nb__ws_send(nb_conn_t *conn, const json_t *msg);
 
 /* A text message of `len` bytes (copied) as a shared buffer with one
  * reference, or NULL; `ping`: a ping control frame instead. */
-nb_ws_buf_t *nb__ws_buf_new(const void *payload, size_t len, int ping);
+nb_ws_buf_t *nb__ws_buf_copy(const void *payload, size_t len, int ping);
 
 /* A JSON message as a shared buffer with one reference (new), or NULL. */
 nb_ws_buf_t *nb__ws_buf_json(const json_t *msg);
@@ -122,8 +122,9 @@ void nb__ws_close_all(nb_app_t *app);
 void nb__ws_close_now(nb_conn_t *c, int code, const char *reason);
 
 /* Queue a ping to `c` (written by the next flush between two messages,
- * like one); `now` is uv_now(). */
-void nb__ws_ping(nb_conn_t *c, uint64_t now);
+ * like one); `now` is uv_now(). 1 when queued. A connection whose queue
+ * is full is cut as too slow (see nb__ws_queue). */
+int nb__ws_ping(nb_conn_t *c, uint64_t now);
 
 /* Bytes lws allocates per connection for our state. */
 size_t nb__ws_conn_size(void);

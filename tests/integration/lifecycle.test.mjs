@@ -82,6 +82,68 @@ test('requests sent right before SIGTERM get a complete answer, never a reset', 
   }
 });
 
+/** The frames in `buf` (server frames, unmasked): [{op, payload}]. */
+function wsFrames(buf) {
+  const out = [];
+  let i = 0;
+  while (i + 2 <= buf.length) {
+    let n = buf[i + 1] & 0x7f;
+    let h = 2;
+    if (n === 126) { n = buf.readUInt16BE(i + 2); h = 4; } else if (n === 127) { n = Number(buf.readBigUInt64BE(i + 2)); h = 10; }
+    if (i + h + n > buf.length) break;
+    out.push({ op: buf[i] & 0x0f, payload: buf.subarray(i + h, i + h + n) });
+    i += h + n;
+  }
+  return out;
+}
+
+/** A masked client text frame. */
+function clientFrame(text) {
+  const p = Buffer.from(text);
+  const mask = Buffer.from([1, 2, 3, 4]);
+  const m = Buffer.from(p.map((b, i) => b ^ mask[i % 4]));
+  return Buffer.concat([Buffer.from([0x81, 0x80 | p.length]), mask, m]);
+}
+
+test('a WebSocket closed while answers are still queued gets nothing after its close frame', async () => {
+  // Clients keep sending bursts of pings; the server answers each with a
+  // pong, more per loop iteration than one write takes, so answers are
+  // still queued when SIGTERM closes the connections with 1001. RFC 6455:
+  // nothing may follow a close frame.
+  const s = await launch({});
+  servers.push(s);
+  await s.waitReady();
+  const burst = Buffer.concat(Array.from({ length: 300 }, () => clientFrame('{"op":"ping"}')));
+  const clients = [];
+  for (let k = 0; k < 8; k++) {
+    const c = await RawConnection.connect(s.port);
+    await c.write('GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: nachbar.v1\r\n\r\n');
+    assert.ok(await c._until(() => c.all.includes('\r\n\r\n'), 5000), 'upgraded');
+    c.sending = true;
+    (async () => { while (c.sending && !c.closed) { c.sock.write(burst); await new Promise((r) => setTimeout(r, 1)); } })();
+    clients.push(c);
+  }
+  await new Promise((r) => setTimeout(r, 300));
+  const stopped = s.stop('SIGTERM');
+  await new Promise((r) => setTimeout(r, 50));
+  for (const c of clients) c.sending = false;
+  for (const c of clients) assert.ok(await c.waitClose(15000), 'the server closed the socket');
+  assert.deepEqual(await stopped, { code: 0, signal: null });
+  let closes = 0;
+  for (const c of clients) {
+    const body = c.all.subarray(c.all.indexOf('\r\n\r\n') + 4);
+    const frames = wsFrames(body);
+    const at = frames.findIndex((f) => f.op === 8);
+    assert.ok(frames.filter((f) => f.op === 1).length > 0, 'pongs came back before the stop');
+    if (at < 0) continue; // cut before its close frame could be written
+    closes++;
+    assert.equal(frames[at].payload.readUInt16BE(0), 1001);
+    assert.equal(frames.length - at - 1, 0, `frames after the close frame: ${frames.slice(at + 1).map((f) => f.op).join(',')}`);
+  }
+  assert.ok(closes >= 1, 'at least one client saw its close frame');
+});
+
 test('during the stop new requests get 503 and a request in flight still finishes', async () => {
   const s = await start({});
   const c = await RawConnection.connect(s.port);

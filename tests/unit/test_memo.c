@@ -15,7 +15,7 @@
 
 static void version_and_deadline(void **state) {
   (void)state;
-  nb_memo_t *m = nb__memo_new(16);
+  nb_memo_t *m = nb__memo_create(16);
   assert_non_null(m);
   size_t len = 0;
   assert_null(nb__memo_get(m, "a", 1, 0, &len));
@@ -34,13 +34,13 @@ static void version_and_deadline(void **state) {
   assert_int_equal(nb__memo_put(m, "c", 1, 10, buf, 4), 0);
   buf[0] = 'q';
   assert_string_equal(nb__memo_get(m, "c", 1, 0, NULL), "xyz");
-  nb__memo_free(m);
-  nb__memo_free(NULL);
+  nb__memo_destroy(m);
+  nb__memo_destroy(NULL);
 }
 
 static void one_slot_replaces(void **state) {
   (void)state;
-  nb_memo_t *m = nb__memo_new(1);
+  nb_memo_t *m = nb__memo_create(1);
   assert_int_equal(nb__memo_put(m, "first", 1, 10, "1", 2), 0);
   assert_int_equal(nb__memo_put(m, "second", 1, 10, "2", 2), 0);
   assert_null(nb__memo_get(m, "first", 1, 0, NULL));
@@ -56,7 +56,7 @@ static void one_slot_replaces(void **state) {
   memset(key, 'k', sizeof(key) - 1);
   key[sizeof(key) - 1] = '\0';
   assert_int_equal(nb__memo_put(m, key, 1, 10, "x", 1), NB_EINVAL);
-  nb__memo_free(m);
+  nb__memo_destroy(m);
 }
 
 int main(void) {

@@ -42,7 +42,7 @@ static void close_pairs(int n) {
 /* Every job written whole, each socket getting exactly its own bytes:
  * helpers join at 300 jobs, not at 10. */
 static void each_job_once(int helpers) {
-  nb_sendpool_t *p = nb__sendpool_new(helpers);
+  nb_sendpool_t *p = nb__sendpool_create(helpers);
   assert_non_null(p);
   assert_int_equal(nb__sendpool_helpers(p), helpers);
   open_pairs(PAIRS);
@@ -84,7 +84,7 @@ static void each_job_once(int helpers) {
   }
   assert_int_equal(nb__sendpool_helper_jobs(p) > 0, helpers > 0);
   close_pairs(PAIRS);
-  nb__sendpool_free(p);
+  nb__sendpool_destroy(p);
 }
 
 static void jobs_loop_thread_only(void **state) {
@@ -101,7 +101,7 @@ static void jobs_with_helpers(void **state) {
  * error); a closed peer: an error. */
 static void partial_full_and_closed(void **state) {
   (void)state;
-  nb_sendpool_t *p = nb__sendpool_new(1);
+  nb_sendpool_t *p = nb__sendpool_create(1);
   open_pairs(2);
   int small = 4096;
   setsockopt(pairs[0][0], SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
@@ -134,7 +134,7 @@ static void partial_full_and_closed(void **state) {
   close(pairs[0][0]);
   close(pairs[0][1]);
   close(pairs[1][0]);
-  nb__sendpool_free(p);
+  nb__sendpool_destroy(p);
 }
 
 static void progress_of_whole_vectors(void **state) {
@@ -153,9 +153,9 @@ static void progress_of_whole_vectors(void **state) {
     assert_int_equal(whole, want_whole[i]);
     assert_int_equal(part, want_part[i]);
   }
-  assert_null(nb__sendpool_new(-1));
-  assert_null(nb__sendpool_new(17));
-  nb__sendpool_free(NULL);
+  assert_null(nb__sendpool_create(-1));
+  assert_null(nb__sendpool_create(17));
+  nb__sendpool_destroy(NULL);
 }
 
 int main(void) {
