@@ -783,11 +783,12 @@ static void identify(nb_app_t *app, struct lws *wsi, nb_auth_t *a) {
 
 /* Close `c` with a close frame carrying `code` and `reason`, at once:
  * only from outside `c`'s own callback (lws may report CLOSED at once,
- * which unlinks `c`: take c->next first when walking the list). What is still queued is dropped: the client replays
- * it with `since` after reconnecting. lws writes the close frame on the
- * next writeable and frees the socket when the peer acknowledges (or
- * after 5 s). Returning -1 from the writeable callback instead makes lws
- * 4.1.6 on libuv cut the socket without the frame (the peer sees 1006). */
+ * which unlinks `c`: take c->next first when walking the list). What is
+ * still queued is dropped: the client replays it with `since` after
+ * reconnecting. lws writes the close frame on the next writeable and frees
+ * the socket when the peer acknowledges (or after 5 s). Returning -1 from
+ * the writeable callback instead makes lws 4.1.6 on libuv cut the socket
+ * without the frame (the peer sees 1006). */
 void nb__ws_close_now(nb_conn_t *c, int code, const char *reason) {
   if (c->closing || !c->wsi)
     return;
