@@ -4,8 +4,9 @@
  *
  * Sending: every outgoing message is one refcounted buffer with LWS_PRE
  * headroom, so one serialised message can be queued to many connections.
- * Queuing puts the connection on a list of dirty queues; the flush writes each queue with one send() straight away, without asking
- * lws for POLLOUT first: toggling POLLOUT costs libuv an epoll_ctl DEL and
+ * Queuing puts the connection on a list of dirty queues; the flush
+ * writes each queue with one send() straight away, without asking lws
+ * for POLLOUT first: toggling POLLOUT costs libuv an epoll_ctl DEL and
  * ADD per connection (a quarter of the server's CPU in the fan-out
  * profile). Only a socket that did not take everything (lws then holds the
  * rest) waits for a WRITEABLE callback, which drains the same way.
