@@ -17,7 +17,6 @@ typedef struct nb_plugin_list nb_plugin_list_t;
 typedef struct nb_ws_registry nb_ws_registry_t;
 typedef struct nb_post_queue nb_post_queue_t;
 typedef struct nb_memo nb_memo_t;
-typedef struct nb_heartbeat nb_heartbeat_t;
 
 typedef struct nb_app {
   nb_config_t cfg;
@@ -32,7 +31,6 @@ typedef struct nb_app {
   nb_plugin_list_t *plugins;
   nb_ws_registry_t *ws;    /* topics, ws ops, open connections */
   nb_post_queue_t *posts;
-  nb_heartbeat_t *heartbeat; /* pings silent WebSockets (heartbeat.c) */
   int ready;               /* database open and migrated, plugins loaded */
   int stopping;            /* signal received: refuse new work */
   int exit_code;
@@ -42,6 +40,8 @@ typedef struct nb_app {
   uint64_t started_ns;     /* uv_hrtime() at exec, for start-up timing */
   uv_signal_t sigterm, sigint;
   uv_timer_t stop_timer;
+  uv_timer_t heartbeat;    /* pings silent WebSockets (heartbeat.c) */
+  int heartbeat_on;
   uint64_t stop_deadline;
   uint64_t stop_seen_request; /* next_request_id at the last stop poll */
 } nb_app_t;

@@ -11,15 +11,9 @@
  */
 #include "heartbeat.h"
 
-#include <stdlib.h>
-
 #include "log.h"
 #include "metrics.h"
 #include "ws.h"
-
-struct nb_heartbeat {
-  uv_timer_t timer;
-};
 
 static void tick(uv_timer_t *t) {
   nb_app_t *app = t->data;
@@ -30,11 +24,11 @@ static void tick(uv_timer_t *t) {
   nb_conn_t *next;
   for (nb_conn_t *c = nb__ws_conns(app); c; c = next) {
     next = c->next; /* a close may unlink c */
-    if (c->closing || !c->wsi || c->last_rx > now)
+    if (c->closing || !c->wsi)
       continue;
     uint64_t silent = now - c->last_rx;
     if (silent >= drop_ms) {
-      nb__ws_close_now(c, 1001, "no answer to ping");
+      nb__ws_close_now(c, LWS_CLOSE_STATUS_GOINGAWAY, "no answer to ping");
       dropped++;
     } else if (silent >= ping_ms && c->ping_sent <= c->last_rx) {
       pinged += nb__ws_ping(c, now);
@@ -51,29 +45,23 @@ static void tick(uv_timer_t *t) {
 }
 
 int nb__heartbeat_start(nb_app_t *app) {
-  nb_heartbeat_t *h = calloc(1, sizeof(*h));
-  if (!h)
-    return NB_ENOMEM;
-  uv_timer_init(&app->loop, &h->timer);
-  h->timer.data = app;
+  uv_timer_init(&app->loop, &app->heartbeat);
+  app->heartbeat.data = app;
+  app->heartbeat_on = 1;
   /* A fifth of the ping period, at most 5 s: a ping goes out at most 20 %
    * (or 5 s) late, a drop as much. The pings themselves are queued like
    * messages and written by the flush (no POLLOUT per connection). */
   uint64_t every = (uint64_t)app->cfg.ws_ping_seconds * 200;
   if (every > 5000)
     every = 5000;
-  uv_timer_start(&h->timer, tick, every, every);
-  uv_unref((uv_handle_t *)&h->timer); /* never keeps the loop alive */
-  app->heartbeat = h;
+  uv_timer_start(&app->heartbeat, tick, every, every);
+  uv_unref((uv_handle_t *)&app->heartbeat); /* never keeps the loop alive */
   return 0;
 }
 
-static void on_closed(uv_handle_t *h) { free(h); }
-
 void nb__heartbeat_stop(nb_app_t *app) {
-  nb_heartbeat_t *h = app->heartbeat;
-  if (!h)
+  if (!app->heartbeat_on)
     return;
-  app->heartbeat = NULL;
-  uv_close((uv_handle_t *)&h->timer, on_closed); /* timer is the first member */
+  app->heartbeat_on = 0;
+  uv_close((uv_handle_t *)&app->heartbeat, NULL);
 }

@@ -12,10 +12,10 @@
 
 #include "app.h"
 
-/* Start the check (after nb__ws_init). 0 or NB_ENOMEM. */
+/* Start the check (after nb__ws_init). 0. */
 int nb__heartbeat_start(nb_app_t *app);
 
-/* Stop it and close its timer (idempotent; frees at the loop's close). */
+/* Stop it and close its timer (idempotent). */
 void nb__heartbeat_stop(nb_app_t *app);
 
 #endif

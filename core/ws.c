@@ -356,8 +356,6 @@ static void conn_kill(nb_conn_t *c, int code, const char *reason) {
  * ping's payload. One buffer serves every connection. */
 int nb__ws_ping(nb_conn_t *c, uint64_t now) {
   nb_ws_registry_t *r = c->app->ws;
-  if (c->closing || !c->wsi)
-    return 0;
   if (!r->ping && !(r->ping = nb__ws_buf_copy("nb", 2, 1)))
     return 0;
   c->ping_sent = now;

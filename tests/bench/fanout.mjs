@@ -120,6 +120,7 @@ async function drain(sub, expected, quietMs = 2000, maxMs = 120000) {
 
 function phaseStats(dump, pub, lo, hi, n, t0, cpuMs, subCpuMs) {
   const lat = [];
+  const arr = []; // from when the kernel queued it to the socket: independent of when the subscriber read it
   const perEventMax = new Float64Array(hi + 1).fill(-Infinity);
   let count = 0;
   let lastT = t0;
@@ -129,18 +130,14 @@ function phaseStats(dump, pub, lo, hi, n, t0, cpuMs, subCpuMs) {
     count++;
     const t = dump.t[i];
     if (t > lastT) lastT = t;
-    if (pub.respT[s]) lat.push(t - pub.respT[s]);
+    if (pub.respT[s]) {
+      lat.push(t - pub.respT[s]);
+      arr.push(dump.arrived[i] - pub.respT[s]);
+    }
     const fromSend = t - pub.sendT[s];
     if (fromSend > perEventMax[s]) perEventMax[s] = fromSend;
   }
   const sorted = Float64Array.from(lat).sort();
-  // The same from when the kernel queued the data to the subscriber's
-  // socket: independent of when the subscriber process read it.
-  const arr = [];
-  for (let i = 0; i < dump.n; i++) {
-    const s = dump.seq[i];
-    if (s >= lo && s <= hi && pub.respT[s]) arr.push(dump.arrived[i] - pub.respT[s]);
-  }
   const arrSorted = Float64Array.from(arr).sort();
   // Per event, from its HTTP response: the first and the last subscriber
   // to have it (where a round starts, and how long it takes).
